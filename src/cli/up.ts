@@ -1,0 +1,36 @@
+import type { Command } from "commander";
+import { Berth } from "../main.js";
+import { AlreadyRunningError } from "../supervisor/run-record.js";
+import { loadConfigOrExit } from "./config-option.js";
+
+export function registerUp(program: Command): void {
+  program
+    .command("up")
+    .description("start every service in the foreground; Ctrl-C or SIGTERM stops them all, dependents first")
+    .option("-c, --config <path>", "the config file", "berth.yaml")
+    .option("--no-color", "never colour the output (default: colour on a terminal)")
+    .action(async (options: { config: string; color: boolean }) => {
+      const config = await loadConfigOrExit(options.config);
+      const berth = new Berth(config, { out: process.stdout, color: options.color && process.stdout.isTTY === true });
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals++;
+        if (signals === 1) {
+          process.stderr.write(`\nberth: ${signal}: stopping all services (${signal} again kills them at once)\n`);
+          void berth.stop().then(() => process.exit(0));
+        } else {
+          berth.kill();
+        }
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        await berth.start();
+      } catch (error) {
+        const message = error instanceof AlreadyRunningError ? error.message : `starting berth: ${(error as Error).message}`;
+        process.stderr.write(`berth: ${message}\n`);
+        await berth.stop();
+        process.exit(1);
+      }
+    });
+}

@@ -1,0 +1,67 @@
+// The normalized Config: what the rest of berth reads. The YAML as the user wrote it
+// (WrittenConfig) is turned into this by config/normalize.ts; nothing downstream sees raw YAML.
+
+export type RestartMode = "always" | "on-failure" | "never";
+
+export type PortSpec = { kind: "none" } | { kind: "fixed"; port: number } | { kind: "auto" };
+
+export type ProbeConfig =
+  | { kind: "tcp"; intervalMs: number; timeoutMs: number }
+  | { kind: "http"; path: string; intervalMs: number; timeoutMs: number }
+  | { kind: "exec"; argv: string[]; intervalMs: number; timeoutMs: number }
+  | { kind: "none" };
+
+export interface BackoffConfig {
+  initialMs: number;
+  maxMs: number;
+  /** A run that lasts this long counts as stable: the next failure starts again at initialMs. */
+  resetAfterMs: number;
+}
+
+export interface StopStep {
+  signal: NodeJS.Signals;
+  /** Milliseconds since the stop began (not since the previous step). */
+  atMs: number;
+}
+
+/** The stop ladder. Always ends with a SIGKILL step. */
+export interface StopPolicy {
+  steps: StopStep[];
+}
+
+export interface LogFileConfig {
+  enabled: boolean;
+  maxBytes: number;
+  /** Rotated files kept besides the live one (web.log.1 … web.log.N). */
+  keep: number;
+}
+
+export interface ServiceConfig {
+  name: string;
+  /**
+   * The program and its arguments, split like a shell would split words but never run
+   * through one. `${VAR}` references are still unexpanded here: they are expanded per
+   * Instance, when $PORT is known.
+   */
+  command: string[];
+  /** Absolute. */
+  cwd: string;
+  env: Record<string, string>;
+  replicas: number;
+  port: PortSpec;
+  dependsOn: string[];
+  ready: ProbeConfig;
+  restart: RestartMode;
+  backoff: BackoffConfig;
+  stop: StopPolicy;
+  logs: LogFileConfig;
+}
+
+export interface Config {
+  /** Absolute path of the file read. */
+  file: string;
+  /** Absolute; where berth keeps logs, what it started and its admin socket. */
+  stateDir: string;
+  /** In the order written. */
+  services: ServiceConfig[];
+}

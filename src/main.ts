@@ -1,0 +1,90 @@
+// The composition root: builds berth's components, starts them in order and stops them
+// in reverse. Wiring only; every decision lives in the components.
+import type { Config } from "./config/config.js";
+import { describeEvent, eventSubject } from "./supervisor/event-log.js";
+import type { SupervisorEvent } from "./supervisor/events.js";
+import { LogSink } from "./supervisor/log-sink.js";
+import { PortAllocator } from "./supervisor/port-allocator.js";
+import { RunRecord } from "./supervisor/run-record.js";
+import { ProcessRuntime } from "./supervisor/runtime/process-runtime.js";
+import { ProcessSweeper } from "./supervisor/runtime/process-sweeper.js";
+import { ServiceLogs } from "./supervisor/service-logs.js";
+import { Supervisor } from "./supervisor/supervisor.js";
+import { startWatchdog } from "./supervisor/watchdog.js";
+import { systemClock } from "./lib/clock.js";
+
+export interface BerthOptions {
+  out: NodeJS.WritableStream;
+  color: boolean;
+}
+
+export class Berth {
+  readonly #sink: LogSink;
+  readonly #files: ServiceLogs;
+  readonly #record: RunRecord;
+  readonly #sweeper = new ProcessSweeper();
+  #supervisor: Supervisor | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: Config,
+    options: BerthOptions,
+  ) {
+    this.#sink = new LogSink({ out: options.out, color: options.color });
+    this.#files = new ServiceLogs(config);
+    this.#record = new RunRecord(config.stateDir);
+  }
+
+  get supervisor(): Supervisor | undefined {
+    return this.#supervisor;
+  }
+
+  async start(): Promise<void> {
+    const { leftovers, previous } = await this.#record.claim(this.#sweeper);
+    if (previous && leftovers > 0) {
+      this.#sink.event(
+        undefined,
+        `stopped ${leftovers} process${leftovers === 1 ? "" : "es"} left running by a previous berth (pid ${previous.pid}, started ${previous.startedAt})`,
+      );
+    }
+    startWatchdog(this.#record.runId);
+    const supervisor = new Supervisor(this.config, {
+      runtime: new ProcessRuntime({ sweeper: this.#sweeper, runId: this.#record.runId }),
+      clock: systemClock,
+      ports: new PortAllocator(),
+      baseEnv: process.env,
+      output: (instance, stream, line) => {
+        this.#sink.instanceLine(instance, stream, line);
+        this.#files.line(instance, stream, line);
+      },
+    });
+    supervisor.on((event) => this.#logEvent(event));
+    this.#supervisor = supervisor;
+    supervisor.start();
+  }
+
+  #logEvent(event: SupervisorEvent): void {
+    const subject = eventSubject(event);
+    const message = describeEvent(event);
+    this.#sink.event(subject, message);
+    this.#files.line(subject, "berth", message);
+  }
+
+  /** Stops every service, dependents first; idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#sink.event(undefined, "stopping all services");
+      await this.#supervisor?.stop();
+      await this.#files.close();
+      await this.#record.release();
+      this.#sink.event(undefined, "all services stopped");
+    })();
+    return this.#stopping;
+  }
+
+  /** Skips what remains of every stop ladder. */
+  kill(): void {
+    this.#sink.event(undefined, "killing what is still running (SIGKILL)");
+    this.#supervisor?.kill();
+  }
+}

@@ -1,0 +1,23 @@
+import type { ExitStatus } from "./exit-status.js";
+
+// What the supervisor tells the rest of berth (the log, the proxy, the admin API).
+
+interface InstanceRef {
+  service: string;
+  /** "web#1" */
+  instance: string;
+}
+
+export type SupervisorEvent =
+  | (InstanceRef & { type: "InstanceStarted"; label: string; port?: number })
+  | (InstanceRef & { type: "InstanceReady"; port?: number; afterMs: number })
+  | (InstanceRef & { type: "InstanceStartFailed"; reason: string })
+  | (InstanceRef & { type: "InstanceExited"; status: ExitStatus; willRestart: boolean })
+  | (InstanceRef & { type: "InstanceStopping"; reason: string })
+  | (InstanceRef & { type: "InstanceStopSignal"; signal: NodeJS.Signals; atMs: number })
+  | (InstanceRef & { type: "InstanceStopped"; signal?: NodeJS.Signals; afterMs: number; status: ExitStatus })
+  | (InstanceRef & { type: "InstanceLeftoversKilled"; count: number })
+  | (InstanceRef & { type: "ServiceBackoff"; delayMs: number; reason: string; recentExits: string })
+  | { type: "ServiceWaiting"; service: string; waitingFor: string[] };
+
+export type SupervisorEventListener = (event: SupervisorEvent) => void;

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { INSTANCE_STATES, type InstanceState, type LifecycleEvent, transition } from "./lifecycle.js";
+
+const events: Record<string, LifecycleEvent> = {
+  start: { type: "start" },
+  spawned: { type: "spawned" },
+  "spawn_failed+restart": { type: "spawn_failed", restart: true },
+  spawn_failed: { type: "spawn_failed", restart: false },
+  probe_passed: { type: "probe_passed" },
+  "exited+restart": { type: "exited", restart: true },
+  exited: { type: "exited", restart: false },
+  stop: { type: "stop" },
+  backoff_elapsed: { type: "backoff_elapsed" },
+};
+
+// Every (state, event) pair, written out: "next: effect, effect". A blank entry means "stays, no effects".
+const expected: Record<InstanceState, Record<keyof typeof events, string>> = {
+  idle: {
+    start: "starting: spawn",
+    spawned: "",
+    "spawn_failed+restart": "",
+    spawn_failed: "",
+    probe_passed: "",
+    "exited+restart": "",
+    exited: "",
+    stop: "",
+    backoff_elapsed: "",
+  },
+  starting: {
+    start: "",
+    spawned: "running: start_probe",
+    "spawn_failed+restart": "backoff: schedule_restart",
+    spawn_failed: "exited:",
+    probe_passed: "",
+    "exited+restart": "",
+    exited: "",
+    stop: "stopping:",
+    backoff_elapsed: "",
+  },
+  running: {
+    start: "",
+    spawned: "",
+    "spawn_failed+restart": "",
+    spawn_failed: "",
+    probe_passed: "ready:",
+    "exited+restart": "backoff: stop_probe, schedule_restart",
+    exited: "exited: stop_probe",
+    stop: "stopping: stop_probe, start_stop_ladder",
+    backoff_elapsed: "",
+  },
+  ready: {
+    start: "",
+    spawned: "",
+    "spawn_failed+restart": "",
+    spawn_failed: "",
+    probe_passed: "",
+    "exited+restart": "backoff: schedule_restart",
+    exited: "exited:",
+    stop: "stopping: start_stop_ladder",
+    backoff_elapsed: "",
+  },
+  stopping: {
+    start: "",
+    spawned: "stopping: start_stop_ladder",
+    "spawn_failed+restart": "exited:",
+    spawn_failed: "exited:",
+    probe_passed: "",
+    "exited+restart": "exited: cancel_stop_ladder",
+    exited: "exited: cancel_stop_ladder",
+    stop: "",
+    backoff_elapsed: "",
+  },
+  exited: {
+    start: "starting: spawn",
+    spawned: "",
+    "spawn_failed+restart": "",
+    spawn_failed: "",
+    probe_passed: "",
+    "exited+restart": "",
+    exited: "",
+    stop: "",
+    backoff_elapsed: "",
+  },
+  backoff: {
+    start: "starting: cancel_restart, spawn",
+    spawned: "",
+    "spawn_failed+restart": "",
+    spawn_failed: "",
+    probe_passed: "",
+    "exited+restart": "",
+    exited: "",
+    stop: "exited: cancel_restart",
+    backoff_elapsed: "starting: spawn",
+  },
+};
+
+for (const state of INSTANCE_STATES) {
+  for (const [name, event] of Object.entries(events)) {
+    test(`${state} + ${name}`, () => {
+      const { next, effects } = transition(state, event);
+      const want = expected[state][name] || `${state}:`;
+      assert.equal(`${next}:${effects.length ? ` ${effects.join(", ")}` : ""}`, want);
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import type { Config } from "../config/config.js";
+import type { SupervisorEvent, SupervisorEventListener } from "./events.js";
+import type { InstanceDeps } from "./instance.js";
+import { Service } from "./service.js";
+
+/**
+ * Owns the Services of a Config. Starts each one once every service it depends on has a
+ * ready instance; stops dependents before what they depend on.
+ */
+export class Supervisor {
+  readonly services = new Map<string, Service>();
+  readonly #listeners = new Set<SupervisorEventListener>();
+  /** Services waiting for their dependencies: looked at again after every event and at stop. */
+  readonly #waiting = new Set<() => void>();
+  #stopping: Promise<void> | undefined;
+  #stopped = new Map<string, Promise<void>>();
+
+  constructor(
+    readonly config: Config,
+    deps: Omit<InstanceDeps, "emit">,
+  ) {
+    const emit = (event: SupervisorEvent) => this.#emit(event);
+    for (const serviceConfig of config.services) {
+      this.services.set(serviceConfig.name, new Service(serviceConfig, { ...deps, emit }));
+    }
+  }
+
+  on(listener: SupervisorEventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  start(): void {
+    for (const service of this.services.values()) void this.#startWhenDependenciesReady(service);
+  }
+
+  async #startWhenDependenciesReady(service: Service): Promise<void> {
+    const waitingFor = () => service.config.dependsOn.filter((d) => (this.services.get(d)?.readyCount ?? 0) === 0);
+    if (waitingFor().length > 0) {
+      this.#emit({ type: "ServiceWaiting", service: service.name, waitingFor: waitingFor() });
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          if (!this.#stopping && waitingFor().length > 0) return;
+          this.#waiting.delete(check);
+          resolve();
+        };
+        this.#waiting.add(check);
+      });
+    }
+    if (!this.#stopping) service.start();
+  }
+
+  #emit(event: SupervisorEvent): void {
+    for (const listener of this.#listeners) listener(event);
+    for (const check of this.#waiting) check();
+  }
+
+  /** Stops everything, dependents first; idempotent. Resolves when nothing is left running. */
+  stop(): Promise<void> {
+    this.#stopping ??= Promise.all([...this.services.values()].map((s) => this.#stopService(s))).then(() => {});
+    for (const check of this.#waiting) check();
+    return this.#stopping;
+  }
+
+  #stopService(service: Service): Promise<void> {
+    let stopped = this.#stopped.get(service.name);
+    if (!stopped) {
+      const dependents = [...this.services.values()].filter((s) => s.config.dependsOn.includes(service.name));
+      stopped = Promise.all(dependents.map((d) => this.#stopService(d))).then(() => service.stop());
+      this.#stopped.set(service.name, stopped);
+    }
+    return stopped;
+  }
+
+  /** Skips the rest of every stop ladder: SIGKILL now. */
+  kill(): void {
+    for (const service of this.services.values()) service.kill();
+  }
+}
