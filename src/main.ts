@@ -1,6 +1,7 @@
 // The composition root: builds berth's components, starts them in order and stops them
 // in reverse. Wiring only; every decision lives in the components.
 import type { Config } from "./config/config.js";
+import { systemClock } from "./lib/clock.js";
 import { describeEvent, eventSubject } from "./supervisor/event-log.js";
 import type { SupervisorEvent } from "./supervisor/events.js";
 import { LogSink } from "./supervisor/log-sink.js";
@@ -11,7 +12,6 @@ import { ProcessSweeper } from "./supervisor/runtime/process-sweeper.js";
 import { ServiceLogs } from "./supervisor/service-logs.js";
 import { Supervisor } from "./supervisor/supervisor.js";
 import { startWatchdog } from "./supervisor/watchdog.js";
-import { systemClock } from "./lib/clock.js";
 
 export interface BerthOptions {
   out: NodeJS.WritableStream;
@@ -40,14 +40,14 @@ export class Berth {
   }
 
   async start(): Promise<void> {
-    const { leftovers, previous } = await this.#record.claim(this.#sweeper);
+    const watchdog = startWatchdog(this.#record.runId);
+    const { leftovers, previous } = await this.#record.claim(this.#sweeper, watchdog.pid);
     if (previous && leftovers > 0) {
       this.#sink.event(
         undefined,
         `stopped ${leftovers} process${leftovers === 1 ? "" : "es"} left running by a previous berth (pid ${previous.pid}, started ${previous.startedAt})`,
       );
     }
-    startWatchdog(this.#record.runId);
     const supervisor = new Supervisor(this.config, {
       runtime: new ProcessRuntime({ sweeper: this.#sweeper, runId: this.#record.runId }),
       clock: systemClock,

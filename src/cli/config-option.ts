@@ -11,7 +11,9 @@ export async function loadConfigOrExit(path: string | undefined): Promise<Config
   for (const issue of issues) process.stderr.write(`${formatIssue(issue)}\n`);
   if (!config) {
     const errors = issues.filter((i) => i.severity === "error").length;
-    process.stderr.write(`berth: ${errors} error${errors === 1 ? "" : "s"} in ${path ?? DEFAULT_CONFIG}; nothing was started\n`);
+    process.stderr.write(
+      `berth: ${errors} error${errors === 1 ? "" : "s"} in ${path ?? DEFAULT_CONFIG}; nothing was started\n`,
+    );
     process.exit(2);
   }
   return config;

@@ -5,7 +5,9 @@ import { registerSchema } from "./schema.js";
 import { registerUp } from "./up.js";
 
 const program = new Command("berth")
-  .description("a reverse proxy and a supervisor in one: runs the services of berth.yaml and keeps them alive")
+  .description(
+    "a reverse proxy and a supervisor in one: runs the services of berth.yaml and keeps them alive",
+  )
   .version("0.1.0")
   .showHelpAfterError("(run berth --help for the verbs, or berth <verb> --help)");
 

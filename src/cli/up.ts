@@ -11,12 +11,17 @@ export function registerUp(program: Command): void {
     .option("--no-color", "never colour the output (default: colour on a terminal)")
     .action(async (options: { config: string; color: boolean }) => {
       const config = await loadConfigOrExit(options.config);
-      const berth = new Berth(config, { out: process.stdout, color: options.color && process.stdout.isTTY === true });
+      const berth = new Berth(config, {
+        out: process.stdout,
+        color: options.color && process.stdout.isTTY === true,
+      });
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
         signals++;
         if (signals === 1) {
-          process.stderr.write(`\nberth: ${signal}: stopping all services (${signal} again kills them at once)\n`);
+          process.stderr.write(
+            `\nberth: ${signal}: stopping all services (${signal} again kills them at once)\n`,
+          );
           void berth.stop().then(() => process.exit(0));
         } else {
           berth.kill();
@@ -27,7 +32,10 @@ export function registerUp(program: Command): void {
       try {
         await berth.start();
       } catch (error) {
-        const message = error instanceof AlreadyRunningError ? error.message : `starting berth: ${(error as Error).message}`;
+        const message =
+          error instanceof AlreadyRunningError
+            ? error.message
+            : `starting berth: ${(error as Error).message}`;
         process.stderr.write(`berth: ${message}\n`);
         await berth.stop();
         process.exit(1);

@@ -16,7 +16,9 @@ export function describeEvent(event: SupervisorEvent): string {
     case "InstanceStopping":
       return `stopping: ${event.reason}`;
     case "InstanceStopSignal":
-      return event.atMs > 0 ? `sending ${event.signal} (${formatDuration(event.atMs)} into the stop)` : `sending ${event.signal}`;
+      return event.atMs > 0
+        ? `sending ${event.signal} (${formatDuration(event.atMs)} into the stop)`
+        : `sending ${event.signal}`;
     case "InstanceStopped": {
       const took = formatDuration(event.afterMs);
       if (event.status.signal) return `stopped by ${event.status.signal} after ${took}`;

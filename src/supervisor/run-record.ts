@@ -10,6 +10,8 @@ interface RunFile {
   /** The kernel's start time of that pid, so a reused pid is not taken for berth. */
   pidStart: string;
   startedAt: string;
+  /** The sh that kills this run's processes if berth dies (see watchdog.ts). */
+  watchdogPid?: number;
 }
 
 export class AlreadyRunningError extends Error {
@@ -30,7 +32,10 @@ export class RunRecord {
   }
 
   /** Claims the state dir. Returns how many processes a previous, dead berth had left behind. */
-  async claim(sweeper: ProcessSweeper): Promise<{ leftovers: number; previous?: RunFile }> {
+  async claim(
+    sweeper: ProcessSweeper,
+    watchdogPid?: number,
+  ): Promise<{ leftovers: number; previous?: RunFile }> {
     await mkdir(this.stateDir, { recursive: true });
     const previous = await this.#read();
     if (previous && previous.pid !== process.pid && processStart(previous.pid) === previous.pidStart) {
@@ -44,6 +49,7 @@ export class RunRecord {
       pid: process.pid,
       pidStart: processStart(process.pid) ?? "",
       startedAt: new Date().toISOString(),
+      watchdogPid,
     };
     await writeFile(this.#file, `${JSON.stringify(record, null, 2)}\n`);
     return { leftovers, previous };

@@ -1,0 +1,33 @@
+import { join } from "node:path";
+import type { Config } from "../config/config.js";
+import { logFileLine, RotatingLogFile } from "./log-file.js";
+
+/** One rotating file per Service under <state dir>/logs/, holding its instances' lines and berth's events. */
+export class ServiceLogs {
+  readonly #files = new Map<string, RotatingLogFile>();
+
+  constructor(config: Config) {
+    for (const service of config.services) {
+      if (!service.logs.enabled) continue;
+      const path = join(config.stateDir, "logs", `${service.name}.log`);
+      this.#files.set(
+        service.name,
+        new RotatingLogFile(path, {
+          maxBytes: service.logs.maxBytes,
+          keep: service.logs.keep,
+          onError: (error) => process.stderr.write(`berth: writing ${path}: ${error.message}\n`),
+        }),
+      );
+    }
+  }
+
+  /** `subject` is an instance ("web#1") or a service name. */
+  line(subject: string, stream: "stdout" | "stderr" | "berth", text: string): void {
+    const service = subject.split("#")[0]!;
+    this.#files.get(service)?.write(logFileLine(new Date(), subject, stream, text));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#files.values()].map((f) => f.close()));
+  }
+}
