@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerCheck } from "./check.js";
 import { registerSchema } from "./schema.js";
@@ -8,11 +9,27 @@ const program = new Command("berth")
   .description(
     "a reverse proxy and a supervisor in one: runs the services of berth.yaml and keeps them alive",
   )
-  .version("0.1.0")
+  .version(packageVersion())
   .showHelpAfterError("(run berth --help for the verbs, or berth <verb> --help)");
+
+function packageVersion(): string {
+  // src/cli/ when run through tsx, dist/cli/ when built: package.json is two levels up from both.
+  const file = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+}
 
 registerUp(program);
 registerCheck(program);
 registerSchema(program);
+program.addHelpText(
+  "after",
+  `
+Examples:
+  berth up                     run berth.yaml from this directory in the foreground
+  berth up -c site/berth.yaml  run another file; relative paths in it resolve from its directory
+  berth check                  validate berth.yaml; exit 2 and list every problem when invalid
+
+Config keys: docs/config.md. Verbs: docs/cli.md.`,
+);
 
 await program.parseAsync(process.argv);

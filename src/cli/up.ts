@@ -13,7 +13,7 @@ export function registerUp(program: Command): void {
       const config = await loadConfigOrExit(options.config);
       const berth = new Berth(config, {
         out: process.stdout,
-        color: options.color && process.stdout.isTTY === true,
+        color: options.color && process.stdout.isTTY === true && !process.env.NO_COLOR,
       });
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {

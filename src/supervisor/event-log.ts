@@ -1,4 +1,8 @@
 import { formatDuration } from "../lib/durations.js";
+
+/** Durations as a person reads them in a log: whole milliseconds, or seconds to two decimals. */
+const took = (ms: number) => formatDuration(ms < 1000 ? Math.round(ms) : Math.round(ms / 10) * 10);
+
 import type { SupervisorEvent } from "./events.js";
 import { describeExit } from "./exit-status.js";
 
@@ -8,26 +12,26 @@ export function describeEvent(event: SupervisorEvent): string {
     case "InstanceStarted":
       return `started (${event.label}${event.port === undefined ? "" : `, port ${event.port}`})`;
     case "InstanceReady":
-      return `ready in ${formatDuration(event.afterMs)}`;
+      return `ready in ${took(event.afterMs)}`;
     case "InstanceStartFailed":
       return event.reason;
     case "InstanceExited":
-      return `${describeExit(event.status)} after ${formatDuration(event.status.ranMs)}`;
+      return `${describeExit(event.status)} after ${took(event.status.ranMs)}`;
     case "InstanceStopping":
       return `stopping: ${event.reason}`;
     case "InstanceStopSignal":
       return event.atMs > 0
-        ? `sending ${event.signal} (${formatDuration(event.atMs)} into the stop)`
+        ? `sending ${event.signal} (${took(event.atMs)} into the stop)`
         : `sending ${event.signal}`;
     case "InstanceStopped": {
-      const took = formatDuration(event.afterMs);
-      if (event.status.signal) return `stopped by ${event.status.signal} after ${took}`;
-      return `stopped after ${took} (${describeExit(event.status)} after ${event.signal ?? "its stop signal"})`;
+      const after = took(event.afterMs);
+      if (event.status.signal) return `stopped by ${event.status.signal} after ${after}`;
+      return `stopped after ${after} (${describeExit(event.status)} after ${event.signal ?? "its stop signal"})`;
     }
     case "InstanceLeftoversKilled":
       return `killed ${event.count} leftover process${event.count === 1 ? "" : "es"} it had started`;
     case "ServiceBackoff":
-      return `restarting in ${formatDuration(event.delayMs)} (recent exits: ${event.recentExits})`;
+      return `restarting in ${took(event.delayMs)} (recent exits: ${event.recentExits})`;
     case "ServiceWaiting":
       return `waiting for ${event.waitingFor.join(", ")} to be ready`;
   }

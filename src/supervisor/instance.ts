@@ -1,5 +1,5 @@
 import type { ServiceConfig } from "../config/config.js";
-import { expandVars } from "../config/expand.js";
+import { expandEnv, expandVars } from "../config/expand.js";
 import type { Clock, Timer } from "../lib/clock.js";
 import type { SupervisorEventListener } from "./events.js";
 import { ExitHistory } from "./exit-history.js";
@@ -9,7 +9,7 @@ import { createProbe } from "./health/probe.js";
 import { type Effect, type InstanceState, type LifecycleEvent, transition } from "./lifecycle.js";
 import type { PortAllocator } from "./port-allocator.js";
 import { Backoff, shouldRestart } from "./restart-policy.js";
-import type { OutputStream, Runtime, RunningInstance } from "./runtime/runtime.js";
+import type { OutputStream, RunningInstance, Runtime } from "./runtime/runtime.js";
 import { StopLadder } from "./stop-ladder.js";
 
 export interface InstanceDeps {
@@ -170,8 +170,7 @@ export class Instance {
     if (this.#port !== undefined) vars.PORT = String(this.#port);
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(vars)) if (value !== undefined) env[key] = value;
-    for (const [key, value] of Object.entries(this.service.env)) env[key] = expandVars(value, vars);
-    return env;
+    return { ...env, ...expandEnv(this.service.env, vars) };
   }
 
   #ended(status: ExitStatus): void {
@@ -195,7 +194,11 @@ export class Instance {
 
   #startProbe(): void {
     const { service, deps } = this;
-    const probe = service.ready.kind === "none" ? undefined : createProbe(service.ready);
+    const ready = service.ready;
+    const env = this.#environment();
+    const probe = createProbe(
+      ready.kind === "exec" ? { ...ready, argv: ready.argv.map((word) => expandVars(word, env)) } : ready,
+    );
     const markReady = () => {
       deps.emit({
         ...this.#ref(),
@@ -205,15 +208,15 @@ export class Instance {
       });
       this.#dispatch({ type: "probe_passed" });
     };
-    if (!probe || service.ready.kind === "none") {
+    if (!probe || ready.kind === "none") {
       queueMicrotask(markReady);
       return;
     }
     this.#health = new HealthCheck({
       probe,
-      target: { host: "127.0.0.1", port: this.#port, cwd: service.cwd, env: this.#environment() },
-      intervalMs: service.ready.intervalMs,
-      timeoutMs: service.ready.timeoutMs,
+      target: { host: "127.0.0.1", port: this.#port, cwd: service.cwd, env },
+      intervalMs: ready.intervalMs,
+      timeoutMs: ready.timeoutMs,
       clock: deps.clock,
       onReady: () => {
         this.#health = undefined;

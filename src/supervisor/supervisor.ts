@@ -35,7 +35,8 @@ export class Supervisor {
   }
 
   async #startWhenDependenciesReady(service: Service): Promise<void> {
-    const waitingFor = () => service.config.dependsOn.filter((d) => (this.services.get(d)?.readyCount ?? 0) === 0);
+    const waitingFor = () =>
+      service.config.dependsOn.filter((d) => (this.services.get(d)?.readyCount ?? 0) === 0);
     if (waitingFor().length > 0) {
       this.#emit({ type: "ServiceWaiting", service: service.name, waitingFor: waitingFor() });
       await new Promise<void>((resolve) => {
@@ -57,7 +58,9 @@ export class Supervisor {
 
   /** Stops everything, dependents first; idempotent. Resolves when nothing is left running. */
   stop(): Promise<void> {
-    this.#stopping ??= Promise.all([...this.services.values()].map((s) => this.#stopService(s))).then(() => {});
+    this.#stopping ??= Promise.all([...this.services.values()].map((s) => this.#stopService(s))).then(
+      () => {},
+    );
     for (const check of this.#waiting) check();
     return this.#stopping;
   }

@@ -19,7 +19,9 @@ export function resolveExecutable(name: string, cwd: string, pathVar: string | u
     } catch {}
   }
   if (name.includes("/")) {
-    throw new StartError(`executable "${name}" does not exist or is not executable (looked at ${candidates[0]})`);
+    throw new StartError(
+      `executable "${name}" does not exist or is not executable (looked at ${candidates[0]})`,
+    );
   }
   throw new StartError(`executable "${name}" not found in PATH (${pathVar ?? "PATH is not set"})`);
 }

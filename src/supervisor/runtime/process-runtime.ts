@@ -6,8 +6,8 @@ import {
   type InstanceSpec,
   type OutputStream,
   type RunEnd,
-  type Runtime,
   type RunningInstance,
+  type Runtime,
   StartError,
 } from "./runtime.js";
 

@@ -50,7 +50,7 @@ export class ProcessSweeper {
       }
       if (found === 0) break;
     }
-    batch.forEach((request, i) => request.resolve(killed[i] ?? 0));
+    for (const [i, request] of batch.entries()) request.resolve(killed[i] ?? 0);
   }
 
   async #markedProcesses(): Promise<{ pid: number; marker: string }[]> {

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { PathIssue } from "./issue.js";
+import { normalize } from "./normalize.js";
+
+function run(data: unknown, schemaIssues: PathIssue[] = []) {
+  const issues: PathIssue[] = [];
+  const result = normalize(data, schemaIssues, "/srv/app/berth.yaml", issues);
+  return { result, issues };
+}
+
+test("every default, for a service with only a command", () => {
+  const { result, issues } = run({ services: { web: { command: "node server.js" } } });
+  assert.deepEqual(issues, []);
+  assert.deepEqual(result!.config, {
+    file: "/srv/app/berth.yaml",
+    stateDir: "/srv/app/.berth",
+    services: [
+      {
+        name: "web",
+        command: ["node", "server.js"],
+        cwd: "/srv/app",
+        env: {},
+        replicas: 1,
+        port: { kind: "none" },
+        dependsOn: [],
+        ready: { kind: "none" },
+        restart: "always",
+        backoff: { initialMs: 100, maxMs: 30_000, resetAfterMs: 10_000 },
+        stop: {
+          steps: [
+            { signal: "SIGTERM", atMs: 0 },
+            { signal: "SIGKILL", atMs: 10_000 },
+          ],
+        },
+        logs: { enabled: true, maxBytes: 10 * 1024 * 1024, keep: 3 },
+      },
+    ],
+  });
+});
+
+test("paths are resolved against the config file's directory", () => {
+  const { result } = run({ state_dir: "../state", services: { web: { command: "x", cwd: "sub/dir" } } });
+  assert.equal(result!.config.stateDir, "/srv/state");
+  assert.equal(result!.config.services[0]!.cwd, "/srv/app/sub/dir");
+  const abs = run({ state_dir: "/var/lib/berth", services: { web: { command: "x", cwd: "/opt/web" } } });
+  assert.equal(abs.result!.config.stateDir, "/var/lib/berth");
+  assert.equal(abs.result!.config.services[0]!.cwd, "/opt/web");
+});
+
+test("env values become strings; ports, sizes and durations are converted", () => {
+  const { result } = run({
+    services: {
+      web: {
+        command: ["node"],
+        env: { N: 5, B: false, S: "x" },
+        port: 8080,
+        logs: { max_size: "1MB", keep: 0 },
+        backoff: { max: "1m" },
+        depends_on: ["db", "db"],
+      },
+      db: { command: "pg", port: "auto", logs: false },
+    },
+  });
+  const [web, db] = result!.config.services;
+  assert.deepEqual(web!.env, { N: "5", B: "false", S: "x" });
+  assert.deepEqual(web!.port, { kind: "fixed", port: 8080 });
+  assert.deepEqual(web!.ready, { kind: "tcp", intervalMs: 100, timeoutMs: 1_000 });
+  assert.deepEqual(web!.logs, { enabled: true, maxBytes: 1_000_000, keep: 0 });
+  assert.equal(web!.backoff.maxMs, 60_000);
+  assert.deepEqual(web!.dependsOn, ["db"]);
+  assert.deepEqual(db!.port, { kind: "auto" });
+  assert.equal(db!.logs.enabled, false);
+});
+
+test("keys that failed the schema are marked broken and keep their defaults", () => {
+  const schemaIssue: PathIssue = { path: ["services", "web", "port"], message: "bad", severity: "error" };
+  const { result } = run({ services: { web: { command: "x", port: "http" } } }, [schemaIssue]);
+  const [web] = result!.services;
+  assert.deepEqual(web!.config.port, { kind: "none" });
+  assert.ok(web!.broken.has("port"));
+});
+
+test("a service that is not a map is skipped but its name still counts", () => {
+  const schemaIssue: PathIssue = { path: ["services", "db"], message: "bad", severity: "error" };
+  const { result } = run({ services: { web: { command: "x" }, db: null } }, [schemaIssue]);
+  assert.deepEqual(
+    result!.config.services.map((s) => s.name),
+    ["web"],
+  );
+  assert.deepEqual(result!.names, ["web", "db"]);
+});
+
+test("backoff initial above max is an error on initial", () => {
+  const { issues } = run({ services: { web: { command: "x", backoff: { initial: "1m" } } } });
+  assert.deepEqual(
+    issues.map((i) => [i.path.join("."), i.message]),
+    [
+      [
+        "services.web.backoff.initial",
+        "initial (1m) is longer than max (30s, the default); make initial ≤ max",
+      ],
+    ],
+  );
+});
+
+test("nothing to normalize without a services map", () => {
+  assert.equal(run({}).result, undefined);
+  assert.equal(run("text").result, undefined);
+});

@@ -1,0 +1,150 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is berth's own syntax, written literally here.
+// Rules that span several keys or services, checked on the normalized config. A rule whose
+// inputs had errors of their own is skipped for that service (see NormalizedService.broken),
+// so one mistake is reported once, not again as its consequences.
+import { didYouMean } from "../lib/did-you-mean.js";
+import { findCycles } from "./dependency-graph.js";
+import { referencedVars } from "./expand.js";
+import { error, type PathIssue, type PathSegment, warning } from "./issue.js";
+import type { Normalized, NormalizedService } from "./normalize.js";
+
+export function checkRules(
+  normalized: Normalized,
+  env: Record<string, string | undefined>,
+  issues: PathIssue[],
+): void {
+  checkDependencies(normalized, issues);
+  checkPorts(normalized.services, issues);
+  for (const service of normalized.services) {
+    checkProbeNeedsPort(service, issues);
+    checkVars(service, env, issues);
+  }
+}
+
+function checkDependencies({ services, names }: Normalized, issues: PathIssue[]): void {
+  const edges = new Map<string, string[]>();
+  for (const { config, broken } of services) {
+    if (broken.has("depends_on")) continue;
+    edges.set(config.name, config.dependsOn);
+    config.dependsOn.forEach((dep, i) => {
+      const at: PathSegment[] = ["services", config.name, "depends_on", i];
+      if (dep === config.name) {
+        issues.push(error(at, `${dep} depends on itself; remove this entry`));
+      } else if (!names.includes(dep)) {
+        const hint = didYouMean(dep, names);
+        const valid = hint ? `did you mean "${hint}"?` : `services are: ${names.join(", ")}`;
+        issues.push(error(at, `no service named "${dep}"; ${valid}`));
+      }
+    });
+  }
+  for (const cycle of findCycles(names, edges)) {
+    const [first, second] = cycle as [string, string];
+    const i = edges.get(first)!.indexOf(second);
+    issues.push(
+      error(
+        ["services", first, "depends_on", i],
+        `dependency cycle: ${[...cycle, first].join(" → ")}; no service could start first: remove one of these depends_on entries`,
+      ),
+    );
+  }
+}
+
+function checkPorts(services: NormalizedService[], issues: PathIssue[]): void {
+  const owner = new Map<number, string>();
+  for (const { config, broken } of services) {
+    if (broken.has("port") || config.port.kind !== "fixed") continue;
+    const { port } = config.port;
+    const at = ["services", config.name, "port"];
+    if (!broken.has("replicas") && config.replicas > 1) {
+      issues.push(
+        error(
+          at,
+          `port ${port} is fixed, so ${config.replicas} replicas cannot all listen on it; use port: auto, or replicas: 1`,
+        ),
+      );
+    }
+    const first = owner.get(port);
+    if (first === undefined) owner.set(port, config.name);
+    else
+      issues.push(
+        error(at, `port ${port} is already used by service ${first}; use another port, or port: auto`),
+      );
+  }
+}
+
+function checkProbeNeedsPort({ config, broken }: NormalizedService, issues: PathIssue[]): void {
+  if (broken.has("port") || broken.has("ready") || config.port.kind !== "none") return;
+  const { kind } = config.ready;
+  if (kind === "tcp" || kind === "http") {
+    issues.push(
+      error(
+        ["services", config.name, "ready", kind],
+        `${kind === "http" ? "an" : "a"} ${kind} probe needs a port to connect to; add port: auto (or the port the service listens on), or use ready: { exec: … }`,
+      ),
+    );
+  }
+}
+
+/**
+ * ${PORT} needs a port: (berth sets PORT from it). Any other ${VAR} should come from the
+ * service's env or berth's environment; one that does neither is only a warning, since it may
+ * be exported before `berth up` runs.
+ */
+function checkVars(
+  { config, broken, written }: NormalizedService,
+  env: Record<string, string | undefined>,
+  issues: PathIssue[],
+) {
+  const base = ["services", config.name];
+  const hasPort = !broken.has("port") && config.port.kind !== "none";
+  if (hasPort && Object.hasOwn(config.env, "PORT")) {
+    issues.push(
+      error(
+        [...base, "env", "PORT"],
+        "berth sets PORT from port:; remove it here (or remove port: to set it yourself)",
+      ),
+    );
+  }
+
+  const uses: Array<{ path: PathSegment[]; word: string; envKey?: string }> = [];
+  if (!broken.has("command")) uses.push(...wordsAt(config.command, [...base, "command"], written.command));
+  if (!broken.has("ready") && config.ready.kind === "exec" && typeof written.ready === "object") {
+    uses.push(...wordsAt(config.ready.argv, [...base, "ready", "exec"], written.ready.exec));
+  }
+  if (!broken.has("env")) {
+    for (const [key, value] of Object.entries(config.env))
+      uses.push({ path: [...base, "env", key], word: value, envKey: key });
+  }
+
+  const reported = new Set<string>();
+  for (const { path, word, envKey } of uses) {
+    for (const name of referencedVars(word)) {
+      const once = `${path.join("\0")}\0${name}`;
+      if (reported.has(once)) continue;
+      // An env value referring to its own name means berth's value (PATH: /x:${PATH}).
+      const inEnv = Object.hasOwn(config.env, name) && name !== envKey;
+      if (name === "PORT") {
+        if (hasPort || inEnv || broken.has("port")) continue;
+        issues.push(
+          error(path, "uses ${PORT} but the service has no port; add port: auto (or a fixed port)"),
+        );
+      } else if (!inEnv && env[name] === undefined) {
+        issues.push(
+          warning(
+            path,
+            `\${${name}} is not set in this service's env or in berth's environment; ` +
+              "the service will not start unless it is set when berth starts",
+          ),
+        );
+      } else {
+        continue;
+      }
+      reported.add(once);
+    }
+  }
+}
+
+// A command written as one string is one place in the file; a list has one per word.
+function wordsAt(words: string[], path: PathSegment[], written: unknown) {
+  return words.map((word, i) => ({ path: typeof written === "string" ? path : [...path, i], word }));
+}
