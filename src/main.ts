@@ -24,6 +24,7 @@ export class Berth {
   readonly #record: RunRecord;
   readonly #sweeper = new ProcessSweeper();
   #supervisor: Supervisor | undefined;
+  #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(
@@ -39,7 +40,12 @@ export class Berth {
     return this.#supervisor;
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.#starting ??= this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     const watchdog = startWatchdog(this.#record.runId);
     const { leftovers, previous } = await this.#record.claim(this.#sweeper, watchdog.pid);
     if (previous && leftovers > 0) {
@@ -48,6 +54,8 @@ export class Berth {
         `stopped ${leftovers} process${leftovers === 1 ? "" : "es"} left running by a previous berth (pid ${previous.pid}, started ${previous.startedAt})`,
       );
     }
+    // A signal that came while the state dir was being claimed: start nothing.
+    if (this.#stopping) return;
     const supervisor = new Supervisor(this.config, {
       runtime: new ProcessRuntime({ sweeper: this.#sweeper, runId: this.#record.runId }),
       clock: systemClock,
@@ -73,11 +81,15 @@ export class Berth {
   /** Stops every service, dependents first; idempotent. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      this.#sink.event(undefined, "stopping all services");
-      await this.#supervisor?.stop();
+      await this.#starting?.catch(() => {});
+      const supervisor = this.#supervisor;
+      if (supervisor) {
+        this.#sink.event(undefined, "stopping all services");
+        await supervisor.stop();
+      }
       await this.#files.close();
       await this.#record.release();
-      this.#sink.event(undefined, "all services stopped");
+      if (supervisor) this.#sink.event(undefined, "all services stopped");
     })();
     return this.#stopping;
   }

@@ -29,6 +29,19 @@ export function registerUp(program: Command): void {
       };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
+      // Node's default for SIGHUP is to exit, which would take every service down with
+      // berth when its terminal closes. Reloading on SIGHUP comes with `berth reload`.
+      process.on("SIGHUP", () =>
+        process.stderr.write("berth: SIGHUP ignored: reloading is not supported yet\n"),
+      );
+      // A closed terminal must not crash berth: output then goes only to the log files.
+      process.stdout.on("error", () => {});
+      process.stderr.on("error", () => {});
+      if (process.pid === 1) {
+        process.stderr.write(
+          "berth: warning: running as PID 1; orphaned processes will not be reaped. Run berth under an init (docker run --init, tini)\n",
+        );
+      }
       try {
         await berth.start();
       } catch (error) {

@@ -15,11 +15,14 @@ export class ExitHistory {
     return this.#exits.slice(-count);
   }
 
-  /** e.g. "exited with code 1 ×3, killed by SIGKILL (9)" */
+  /**
+   * e.g. "exited with code 1 ×3, killed by SIGKILL (9)". A failure to start reads "failed to
+   * start": its full reason was already reported on its own line.
+   */
   summary(count = 5): string {
     const groups: { text: string; times: number }[] = [];
     for (const exit of this.recent(count)) {
-      const text = describeExit(exit);
+      const text = exit.error ? "failed to start" : describeExit(exit);
       const last = groups.at(-1);
       if (last?.text === text) last.times++;
       else groups.push({ text, times: 1 });

@@ -149,10 +149,11 @@ export class Instance {
       this.#spawnedAt = deps.clock.now();
       deps.emit({ ...this.#ref(), type: "InstanceStarted", label: running.label, port: this.#port });
       void running.ended.then(async (end) => {
+        // The time it ended, not the time the sweep after it finished (which can take a while).
+        const at = deps.clock.now();
         const killed = await running.cleanup();
         if (killed > 0) deps.emit({ ...this.#ref(), type: "InstanceLeftoversKilled", count: killed });
-        const now = deps.clock.now();
-        this.#ended({ ...end, at: now, ranMs: now - this.#spawnedAt });
+        this.#ended({ ...end, at, ranMs: at - this.#spawnedAt });
       });
       this.#dispatch({ type: "spawned" });
     } catch (error) {
@@ -181,7 +182,7 @@ export class Instance {
         ...this.#ref(),
         type: "InstanceStopped",
         signal: this.#ladder?.lastSignal,
-        afterMs: this.deps.clock.now() - this.#stopStartedAt,
+        afterMs: status.at - this.#stopStartedAt,
         status,
       });
       this.#dispatch({ type: "exited", restart: false });
@@ -200,13 +201,15 @@ export class Instance {
       ready.kind === "exec" ? { ...ready, argv: ready.argv.map((word) => expandVars(word, env)) } : ready,
     );
     const markReady = () => {
+      // The state first: listeners (the supervisor, starting dependents) read it on the event.
+      this.#dispatch({ type: "probe_passed" });
+      if (this.#state !== "ready") return; // stale: it ended or is stopping meanwhile
       deps.emit({
         ...this.#ref(),
         type: "InstanceReady",
         port: this.#port,
         afterMs: deps.clock.now() - this.#spawnedAt,
       });
-      this.#dispatch({ type: "probe_passed" });
     };
     if (!probe || ready.kind === "none") {
       queueMicrotask(markReady);

@@ -42,4 +42,6 @@ test("exit history summarises repeats, newest last, bounded", () => {
   history.record(exit({ signal: "SIGKILL" }));
   assert.equal(history.recent().length, 3);
   assert.equal(history.summary(), "exited with code 1 ×2, killed by SIGKILL (9)");
+  history.record(exit({ error: 'starting web#1: executable "x" not found in PATH' }));
+  assert.equal(history.summary(), "exited with code 1, killed by SIGKILL (9), failed to start");
 });

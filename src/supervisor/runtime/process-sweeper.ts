@@ -35,8 +35,10 @@ export class ProcessSweeper {
     const batch = this.#queued;
     this.#queued = [];
     this.#scheduled = false;
-    const killed = batch.map(() => 0);
-    // A process being killed may have forked a moment ago: look again until a pass finds none.
+    // Per request, the pids killed: one still dying when the next pass looks is seen again,
+    // and is killed again but counted once.
+    const killed = batch.map(() => new Set<number>());
+    // A process being killed may have forked a moment ago: look again until a pass finds none new.
     for (let pass = 0; pass < 5; pass++) {
       let found = 0;
       for (const { pid, marker } of await this.#markedProcesses()) {
@@ -44,13 +46,13 @@ export class ProcessSweeper {
         if (index < 0) continue;
         try {
           process.kill(pid, "SIGKILL");
-          killed[index] = (killed[index] ?? 0) + 1;
-          found++;
+          if (!killed[index]!.has(pid)) found++;
+          killed[index]!.add(pid);
         } catch {}
       }
       if (found === 0) break;
     }
-    for (const [i, request] of batch.entries()) request.resolve(killed[i] ?? 0);
+    for (const [i, request] of batch.entries()) request.resolve(killed[i]!.size);
   }
 
   async #markedProcesses(): Promise<{ pid: number; marker: string }[]> {
