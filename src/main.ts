@@ -7,6 +7,7 @@ import type { SupervisorEvent } from "./supervisor/events.js";
 import { LogSink } from "./supervisor/log-sink.js";
 import { PortAllocator } from "./supervisor/port-allocator.js";
 import { RunRecord } from "./supervisor/run-record.js";
+import { CgroupTree } from "./supervisor/runtime/cgroup-tree.js";
 import { ProcessRuntime } from "./supervisor/runtime/process-runtime.js";
 import { ProcessSweeper } from "./supervisor/runtime/process-sweeper.js";
 import { ServiceLogs } from "./supervisor/service-logs.js";
@@ -24,6 +25,7 @@ export class Berth {
   readonly #record: RunRecord;
   readonly #sweeper = new ProcessSweeper();
   #supervisor: Supervisor | undefined;
+  #cgroups: CgroupTree | undefined;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -46,8 +48,13 @@ export class Berth {
   }
 
   async #start(): Promise<void> {
-    const watchdog = startWatchdog(this.#record.runId);
-    const { leftovers, previous } = await this.#record.claim(this.#sweeper, watchdog.pid);
+    const cgroups = await CgroupTree.create(this.#record.runId);
+    this.#cgroups = cgroups;
+    const watchdog = startWatchdog(this.#record.runId, cgroups?.dir);
+    const { leftovers, previous } = await this.#record.claim(this.#sweeper, {
+      watchdogPid: watchdog.pid,
+      cgroupDir: cgroups?.dir,
+    });
     if (previous && leftovers > 0) {
       this.#sink.event(
         undefined,
@@ -57,7 +64,7 @@ export class Berth {
     // A signal that came while the state dir was being claimed: start nothing.
     if (this.#stopping) return;
     const supervisor = new Supervisor(this.config, {
-      runtime: new ProcessRuntime({ sweeper: this.#sweeper, runId: this.#record.runId }),
+      runtime: new ProcessRuntime({ sweeper: this.#sweeper, runId: this.#record.runId, cgroups }),
       clock: systemClock,
       ports: new PortAllocator(),
       baseEnv: process.env,
@@ -87,6 +94,7 @@ export class Berth {
         this.#sink.event(undefined, "stopping all services");
         await supervisor.stop();
       }
+      await this.#cgroups?.destroy();
       await this.#files.close();
       await this.#record.release();
       if (supervisor) this.#sink.event(undefined, "all services stopped");

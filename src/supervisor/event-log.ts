@@ -13,6 +13,8 @@ export function describeEvent(event: SupervisorEvent): string {
       return `started (${event.label}${event.port === undefined ? "" : `, port ${event.port}`})`;
     case "InstanceReady":
       return `ready in ${took(event.afterMs)}`;
+    case "InstanceNotReady":
+      return `not ready after ${took(event.afterMs)}; the readiness check says: ${event.reason}`;
     case "InstanceStartFailed":
       return event.reason;
     case "InstanceExited":

@@ -11,6 +11,7 @@ interface InstanceRef {
 export type SupervisorEvent =
   | (InstanceRef & { type: "InstanceStarted"; label: string; port?: number })
   | (InstanceRef & { type: "InstanceReady"; port?: number; afterMs: number })
+  | (InstanceRef & { type: "InstanceNotReady"; afterMs: number; reason: string })
   | (InstanceRef & { type: "InstanceStartFailed"; reason: string })
   | (InstanceRef & { type: "InstanceExited"; status: ExitStatus; willRestart: boolean })
   | (InstanceRef & { type: "InstanceStopping"; reason: string })

@@ -22,6 +22,9 @@ export interface InstanceDeps {
   baseEnv: Record<string, string | undefined>;
 }
 
+/** When a slow start is first reported; then at twice that, and so on. */
+const NOT_READY_NOTICE_MS = 10_000;
+
 /** One run-slot of a Service (`web#2`): performs what the lifecycle table decides. */
 export class Instance {
   readonly name: string;
@@ -32,6 +35,9 @@ export class Instance {
   #stopStartedAt = 0;
   #lastExit: ExitStatus | undefined;
   #health: HealthCheck | undefined;
+  #notReadyTimer: Timer | undefined;
+  /** A kill asked for while the spawn was still in flight: the ladder starts at SIGKILL. */
+  #killRequested = false;
   #ladder: StopLadder | undefined;
   #restartTimer: Timer | undefined;
   #stateWaiters: (() => void)[] = [];
@@ -59,6 +65,11 @@ export class Instance {
     return this.#running?.pid;
   }
 
+  /** Why the readiness check has not passed yet, while it runs. */
+  get readinessFailure(): string | undefined {
+    return this.#health?.lastFailure;
+  }
+
   get lastExit(): ExitStatus | undefined {
     return this.#lastExit;
   }
@@ -75,18 +86,19 @@ export class Instance {
 
   /** Skips the rest of the stop ladder (a second Ctrl-C). */
   kill(): void {
-    if (this.#state === "stopping") this.#ladder?.escalate();
+    if (this.#state !== "stopping") return;
+    this.#killRequested = true;
+    this.#ladder?.escalate();
   }
 
   #until(done: () => boolean): Promise<void> {
     if (done()) return Promise.resolve();
     return new Promise((resolve) => {
       const check = () => {
-        if (!done()) return false;
-        resolve();
-        return true;
+        if (done()) resolve();
+        else this.#stateWaiters.push(check);
       };
-      this.#stateWaiters.push(() => void check());
+      this.#stateWaiters.push(check);
     });
   }
 
@@ -108,8 +120,7 @@ export class Instance {
         this.#startProbe();
         return;
       case "stop_probe":
-        this.#health?.stop();
-        this.#health = undefined;
+        this.#stopProbe();
         return;
       case "start_stop_ladder":
         this.#startLadder();
@@ -222,11 +233,35 @@ export class Instance {
       timeoutMs: ready.timeoutMs,
       clock: deps.clock,
       onReady: () => {
-        this.#health = undefined;
+        this.#stopProbe();
         markReady();
       },
     });
     this.#health.start();
+    this.#noticeNotReady(NOT_READY_NOTICE_MS);
+  }
+
+  /** Says so when readiness takes long, with the probe's last failure; then less and less often. */
+  #noticeNotReady(afterMs: number): void {
+    this.#notReadyTimer = this.deps.clock.setTimer(
+      afterMs - (this.deps.clock.now() - this.#spawnedAt),
+      () => {
+        this.deps.emit({
+          ...this.#ref(),
+          type: "InstanceNotReady",
+          afterMs,
+          reason: this.#health?.lastFailure ?? "no probe has finished yet",
+        });
+        this.#noticeNotReady(afterMs * 2);
+      },
+    );
+  }
+
+  #stopProbe(): void {
+    this.#health?.stop();
+    this.#health = undefined;
+    this.#notReadyTimer?.cancel();
+    this.#notReadyTimer = undefined;
   }
 
   #startLadder(): void {
@@ -238,6 +273,7 @@ export class Instance {
       running.signal(signal);
     });
     this.#ladder.start();
+    if (this.#killRequested) this.#ladder.escalate();
   }
 
   #scheduleRestart(): void {

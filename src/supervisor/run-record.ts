@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { CgroupTree } from "./runtime/cgroup-tree.js";
 import type { ProcessSweeper } from "./runtime/process-sweeper.js";
 
 interface RunFile {
@@ -12,6 +13,8 @@ interface RunFile {
   startedAt: string;
   /** The sh that kills this run's processes if berth dies (see watchdog.ts). */
   watchdogPid?: number;
+  /** The run's cgroup, where berth could make one. */
+  cgroupDir?: string;
 }
 
 export class AlreadyRunningError extends Error {
@@ -34,7 +37,7 @@ export class RunRecord {
   /** Claims the state dir. Returns how many processes a previous, dead berth had left behind. */
   async claim(
     sweeper: ProcessSweeper,
-    watchdogPid?: number,
+    current: { watchdogPid?: number; cgroupDir?: string },
   ): Promise<{ leftovers: number; previous?: RunFile }> {
     await mkdir(this.stateDir, { recursive: true });
     const previous = await this.#read();
@@ -43,16 +46,24 @@ export class RunRecord {
         `another berth (pid ${previous.pid}) is running with the state dir ${this.stateDir}; stop it first, or give this one another state_dir`,
       );
     }
-    const leftovers = previous ? await sweeper.sweep((m) => m.startsWith(`${previous.runId}/`)) : 0;
+    const leftovers = previous ? await this.#stopLeftovers(previous, sweeper) : 0;
     const record: RunFile = {
       runId: this.runId,
       pid: process.pid,
       pidStart: processStart(process.pid) ?? "",
       startedAt: new Date().toISOString(),
-      watchdogPid,
+      ...current,
     };
     await writeFile(this.#file, `${JSON.stringify(record, null, 2)}\n`);
     return { leftovers, previous };
+  }
+
+  async #stopLeftovers(previous: RunFile, sweeper: ProcessSweeper): Promise<number> {
+    const [inCgroup, marked] = await Promise.all([
+      CgroupTree.existing(previous.cgroupDir).then((tree) => tree?.destroy() ?? []),
+      sweeper.sweep((m) => m.startsWith(`${previous.runId}/`)),
+    ]);
+    return new Set([...inCgroup, ...marked]).size;
   }
 
   /** After a clean stop: nothing is left to find. */

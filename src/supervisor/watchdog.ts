@@ -14,11 +14,19 @@ while [ $pass -lt 5 ]; do
   kill -KILL $pids 2>/dev/null
   pass=$((pass + 1))
 done
+# The run's cgroup, if it has one ($2): what is in it cannot have escaped.
+if [ -n "$2" ] && [ -d "$2" ]; then
+  for procs in "$2"/*/cgroup.procs; do
+    [ -f "$procs" ] && kill -KILL $(cat "$procs") 2>/dev/null
+  done
+  for leaf in "$2"/*/; do rmdir "$leaf" 2>/dev/null; done
+  rmdir "$2" 2>/dev/null
+fi
 `;
 
 /** Starts the watchdog for one berth run; `runId` must be a plain token (letters, digits). */
-export function startWatchdog(runId: string): { pid: number | undefined } {
-  const child = spawn("/bin/sh", ["-c", SCRIPT, "berth-watchdog", `${runId}/`], {
+export function startWatchdog(runId: string, cgroupDir?: string): { pid: number | undefined } {
+  const child = spawn("/bin/sh", ["-c", SCRIPT, "berth-watchdog", `${runId}/`, cgroupDir ?? ""], {
     detached: true,
     stdio: ["pipe", "ignore", "ignore"],
   });

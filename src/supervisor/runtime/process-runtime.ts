@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { LineSplitter } from "../log-sink.js";
+import type { CgroupTree } from "./cgroup-tree.js";
 import { findSetpriv, resolveExecutable } from "./executable.js";
 import { MARKER_VAR, type ProcessSweeper } from "./process-sweeper.js";
 import {
@@ -15,6 +16,8 @@ export interface ProcessRuntimeOptions {
   sweeper: ProcessSweeper;
   /** Set once per berth run; every process started carries `<runId>/<instance>` as its marker. */
   runId: string;
+  /** Where available, each instance also runs in a cgroup of its own. */
+  cgroups?: CgroupTree;
 }
 
 /** Runs an Instance as a plain process: its own session and process group, output piped line by line. */
@@ -27,9 +30,11 @@ export class ProcessRuntime implements Runtime {
     const executable = resolveExecutable(name, spec.cwd, spec.env.PATH);
     // --pdeathsig: if berth is SIGKILLed, the kernel kills the child too.
     const setpriv = findSetpriv();
-    const argv = setpriv
-      ? [setpriv, "--pdeathsig", "KILL", "--", executable, ...args]
-      : [executable, ...args];
+    const program = (await this.options.cgroups?.wrap(spec.instance, [executable, ...args])) ?? [
+      executable,
+      ...args,
+    ];
+    const argv = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...program] : program;
     const marker = `${this.options.runId}/${spec.instance}`;
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: spec.cwd,
@@ -44,7 +49,7 @@ export class ProcessRuntime implements Runtime {
     const pid = child.pid!;
     pipeLines(child, "stdout", spec);
     pipeLines(child, "stderr", spec);
-    const sweeper = this.options.sweeper;
+    const { sweeper, cgroups } = this.options;
     return {
       label: `pid ${pid}`,
       pid,
@@ -58,13 +63,17 @@ export class ProcessRuntime implements Runtime {
           // ESRCH: the group is already gone.
         }
       },
-      cleanup() {
-        // The sweep finds the group's members and the ones that left it by their marker;
-        // the group kill is for any that cleared their environment.
+      async cleanup() {
+        // The cgroup holds everything the instance started; the marker finds them too where
+        // there are no cgroups; the group kill is for any that cleared their environment.
         try {
           process.kill(-pid, "SIGKILL");
         } catch {}
-        return sweeper.sweep((m) => m === marker);
+        const [inCgroup, marked] = await Promise.all([
+          cgroups?.empty(spec.instance) ?? [],
+          sweeper.sweep((m) => m === marker),
+        ]);
+        return new Set([...inCgroup, ...marked]).size;
       },
     };
   }

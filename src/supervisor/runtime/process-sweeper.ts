@@ -12,7 +12,7 @@ type Matcher = (marker: string) => boolean;
 
 interface Request {
   matches: Matcher;
-  resolve: (killed: number) => void;
+  resolve: (killed: number[]) => void;
 }
 
 export class ProcessSweeper {
@@ -21,8 +21,8 @@ export class ProcessSweeper {
 
   constructor(private readonly procDir = "/proc") {}
 
-  /** Kills every process whose marker matches; sweeps asked for in the same tick share one scan. */
-  sweep(matches: Matcher): Promise<number> {
+  /** Kills every process whose marker matches; the pids killed. Sweeps asked for in the same tick share one scan. */
+  sweep(matches: Matcher): Promise<number[]> {
     return new Promise((resolve) => {
       this.#queued.push({ matches, resolve });
       if (this.#scheduled) return;
@@ -52,7 +52,7 @@ export class ProcessSweeper {
       }
       if (found === 0) break;
     }
-    for (const [i, request] of batch.entries()) request.resolve(killed[i]!.size);
+    for (const [i, request] of batch.entries()) request.resolve([...killed[i]!]);
   }
 
   async #markedProcesses(): Promise<{ pid: number; marker: string }[]> {
