@@ -109,6 +109,29 @@ test("with the watchdog dead too, the grandchild survives berth's SIGKILL and th
   }
 });
 
+test(
+  "with cgroups, even a grandchild that cleared its environment and left the session is stopped",
+  { timeout: 30_000 },
+  (t) =>
+    withBerth(
+      `
+services:
+  forker:
+    command: ${fixture("forks-grandchild.mjs", "--clear-env")}
+`,
+      async (berth, dir) => {
+        const { grandchild } = await forkedPids(berth);
+        if (!readRunFile(join(dir, ".berth")).cgroupDir) {
+          t.skip("no writable cgroup v2 here: such a process escapes berth (see README)");
+          return;
+        }
+        berth.signal("SIGINT");
+        assert.deepEqual(await berth.waitForExit(), { code: 0, signal: null });
+        assert.ok(!isAlive(grandchild), `grandchild ${grandchild} without a marker outlived berth`);
+      },
+    ),
+);
+
 test("a second SIGINT kills at once what ignores the first", { timeout: 30_000 }, () =>
   withBerth(
     `

@@ -39,7 +39,12 @@ export function childrenOf(pid: number): number[] {
 }
 
 /** berth's record of its run, <state dir>/run.json. */
-export function readRunFile(stateDir: string): { runId: string; pid: number; watchdogPid?: number } {
+export function readRunFile(stateDir: string): {
+  runId: string;
+  pid: number;
+  watchdogPid?: number;
+  cgroupDir?: string;
+} {
   return JSON.parse(readFileSync(join(stateDir, "run.json"), "utf8"));
 }
 
