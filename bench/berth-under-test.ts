@@ -214,13 +214,27 @@ export async function waitUntil(check: () => boolean, ms: number): Promise<boole
   return true;
 }
 
+/**
+ * The node flags berth's own executable runs with: the ones on its shebang line
+ * (`#!/usr/bin/env -S node --flag`), so the bench runs berth as `berth` runs.
+ */
+export function shebangFlags(): string[] {
+  const first = readFileSync(join(ROOT, "src", "cli", "index.ts"), "utf8").split("\n")[0] ?? "";
+  return first.split(/\s+/).filter((word) => word.startsWith("--"));
+}
+
 /** How to run berth: "dist" builds it first, "source" runs src/ through tsx, a path runs that build. */
 export function berthCommand(mode: string): BerthCommand {
   if (mode === "source") {
     return {
       mode,
       label: "from source through tsx: node --import tsx src/cli/index.ts up -c <generated berth.yaml>",
-      nodeArgs: ["--import", import.meta.resolve("tsx"), join(ROOT, "src", "cli", "index.ts")],
+      nodeArgs: [
+        ...shebangFlags(),
+        "--import",
+        import.meta.resolve("tsx"),
+        join(ROOT, "src", "cli", "index.ts"),
+      ],
     };
   }
   if (mode === "dist") {
@@ -235,12 +249,16 @@ export function berthCommand(mode: string): BerthCommand {
     return {
       mode,
       label: "built: npm run build, then node dist/cli/index.js up -c <generated berth.yaml>",
-      nodeArgs: [join(ROOT, "dist", "cli", "index.js")],
+      nodeArgs: [...shebangFlags(), join(ROOT, "dist", "cli", "index.js")],
     };
   }
   if (mode.endsWith(".js") && existsSync(mode)) {
     const file = resolve(mode);
-    return { mode: "file", label: `node ${file} up -c <generated berth.yaml>`, nodeArgs: [file] };
+    return {
+      mode: "file",
+      label: `node ${file} up -c <generated berth.yaml>`,
+      nodeArgs: [...shebangFlags(), file],
+    };
   }
   throw new UsageError(`--cli wants "dist", "source" or the path of a built cli/index.js, not "${mode}"`);
 }

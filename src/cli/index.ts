@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
+// The flag: berth is a long-lived daemon of small, short-lived allocations. A 1 MiB young
+// generation costs it no speed and keeps ~10 MiB of RSS that V8's default would take
+// (bench/RESULTS.md). npm start and the bench pass the same flag.
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerCheck } from "./check.js";
