@@ -215,13 +215,12 @@ export async function waitUntil(check: () => boolean, ms: number): Promise<boole
 }
 
 /**
- * The node flags berth's own executable runs with: the ones on its shebang line
- * (`#!/usr/bin/env -S node --flag`), so the bench runs berth as `berth` runs.
+ * The node flags the bench runs berth with: those of `npm start` in package.json, which the
+ * README recommends for a long-running berth (`NODE_OPTIONS=--max-semi-space-size=1 berth up`):
+ * a 1 MiB young generation keeps about 10 MiB of RSS at no cost in speed (bench/RESULTS.md).
+ * Not on the shebang of src/cli/index.ts: busybox env (Alpine) has no -S to pass them there.
  */
-export function shebangFlags(): string[] {
-  const first = readFileSync(join(ROOT, "src", "cli", "index.ts"), "utf8").split("\n")[0] ?? "";
-  return first.split(/\s+/).filter((word) => word.startsWith("--"));
-}
+export const BERTH_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
 
 /** How to run berth: "dist" builds it first, "source" runs src/ through tsx, a path runs that build. */
 export function berthCommand(mode: string): BerthCommand {
@@ -230,7 +229,7 @@ export function berthCommand(mode: string): BerthCommand {
       mode,
       label: "from source through tsx: node --import tsx src/cli/index.ts up -c <generated berth.yaml>",
       nodeArgs: [
-        ...shebangFlags(),
+        ...BERTH_NODE_FLAGS,
         "--import",
         import.meta.resolve("tsx"),
         join(ROOT, "src", "cli", "index.ts"),
@@ -249,7 +248,7 @@ export function berthCommand(mode: string): BerthCommand {
     return {
       mode,
       label: "built: npm run build, then node dist/cli/index.js up -c <generated berth.yaml>",
-      nodeArgs: [...shebangFlags(), join(ROOT, "dist", "cli", "index.js")],
+      nodeArgs: [...BERTH_NODE_FLAGS, join(ROOT, "dist", "cli", "index.js")],
     };
   }
   if (mode.endsWith(".js") && existsSync(mode)) {
@@ -257,7 +256,7 @@ export function berthCommand(mode: string): BerthCommand {
     return {
       mode: "file",
       label: `node ${file} up -c <generated berth.yaml>`,
-      nodeArgs: [...shebangFlags(), file],
+      nodeArgs: [...BERTH_NODE_FLAGS, file],
     };
   }
   throw new UsageError(`--cli wants "dist", "source" or the path of a built cli/index.js, not "${mode}"`);

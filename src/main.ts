@@ -1,5 +1,6 @@
 // The composition root: builds berth's components, starts them in order and stops them
 // in reverse. Wiring only; every decision lives in the components.
+import { relative } from "node:path";
 import type { Config } from "./config/config.js";
 import { systemClock } from "./lib/clock.js";
 import { describeEvent, eventSubject } from "./supervisor/event-log.js";
@@ -27,6 +28,8 @@ export class Berth {
   #supervisor: Supervisor | undefined;
   #cgroups: CgroupTree | undefined;
   #starting: Promise<void> | undefined;
+  /** berth stays up when every service has ended for good, as supervisord and systemd do. */
+  #keepAlive: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(
@@ -35,7 +38,7 @@ export class Berth {
   ) {
     this.#sink = new LogSink({ out: options.out, color: options.color });
     this.#files = new ServiceLogs(config);
-    this.#record = new RunRecord(config.stateDir);
+    this.#record = new RunRecord(config.stateDir, relative(process.cwd(), config.file) || config.file);
   }
 
   get supervisor(): Supervisor | undefined {
@@ -64,7 +67,8 @@ export class Berth {
     // A signal that came while the state dir was being claimed: start nothing.
     if (this.#stopping) return;
     const supervisor = new Supervisor(this.config, {
-      runtime: new ProcessRuntime({ sweeper: this.#sweeper, runId: this.#record.runId, cgroups }),
+      runtime: new ProcessRuntime({ sweeper: this.#sweeper, cgroups }),
+      runId: this.#record.runId,
       clock: systemClock,
       ports: new PortAllocator(),
       baseEnv: process.env,
@@ -74,6 +78,7 @@ export class Berth {
       },
     });
     supervisor.on((event) => this.#logEvent(event));
+    this.#keepAlive = setInterval(() => {}, 2 ** 31 - 1);
     this.#supervisor = supervisor;
     supervisor.start();
   }
@@ -82,7 +87,7 @@ export class Berth {
     const subject = eventSubject(event);
     const message = describeEvent(event);
     this.#sink.event(subject, message);
-    this.#files.line(subject, "berth", message);
+    if (subject) this.#files.line(subject, "berth", message);
   }
 
   /** Stops every service, dependents first; idempotent. */
@@ -97,6 +102,7 @@ export class Berth {
       await this.#cgroups?.destroy();
       await this.#files.close();
       await this.#record.release();
+      clearInterval(this.#keepAlive);
       if (supervisor) this.#sink.event(undefined, "all services stopped");
     })();
     return this.#stopping;

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
-import { loadConfigOrExit } from "./config-option.js";
+import { configOption, loadConfigOrExit } from "./config-option.js";
 
 export function registerCheck(program: Command): void {
   program
     .command("check")
     .description("validate berth.yaml without running anything; exit 0 when valid, 2 when not")
-    .option("-c, --config <path>", "the config file", "berth.yaml")
+    .addOption(configOption())
     .action(async (options: { config: string }) => {
       const config = await loadConfigOrExit(options.config);
       const names = config.services.map((s) => s.name).join(", ");

@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { Berth } from "../main.js";
-import { AlreadyRunningError } from "../supervisor/run-record.js";
-import { loadConfigOrExit } from "./config-option.js";
+import { AlreadyRunningError, StateDirError } from "../supervisor/run-record.js";
+import { configOption, loadConfigOrExit } from "./config-option.js";
+import { interruptProcess, Shutdown } from "./shutdown.js";
 
 export function registerUp(program: Command): void {
   program
     .command("up")
     .description("start every service in the foreground; Ctrl-C or SIGTERM stops them all, dependents first")
-    .option("-c, --config <path>", "the config file", "berth.yaml")
+    .addOption(configOption())
     .option("--no-color", "never colour the output (default: colour on a terminal)")
     .action(async (options: { config: string; color: boolean }) => {
       const config = await loadConfigOrExit(options.config);
@@ -15,18 +16,12 @@ export function registerUp(program: Command): void {
         out: process.stdout,
         color: options.color && process.stdout.isTTY === true && !process.env.NO_COLOR,
       });
-      let signals = 0;
-      const onSignal = (signal: NodeJS.Signals) => {
-        signals++;
-        if (signals === 1) {
-          process.stderr.write(
-            `\nberth: ${signal}: stopping all services (${signal} again kills them at once)\n`,
-          );
-          void berth.stop().then(() => process.exit(0));
-        } else {
-          berth.kill();
-        }
-      };
+      const shutdown = new Shutdown(berth, {
+        write: (text) => process.stderr.write(text),
+        exit: (code) => process.exit(code),
+        interrupt: interruptProcess,
+      });
+      const onSignal = (signal: NodeJS.Signals) => shutdown.signal(signal);
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       // Node's default for SIGHUP is to exit, which would take every service down with
@@ -45,13 +40,12 @@ export function registerUp(program: Command): void {
       try {
         await berth.start();
       } catch (error) {
+        // These say what to do next themselves; anything else is wrapped.
         const message =
-          error instanceof AlreadyRunningError
+          error instanceof StateDirError || error instanceof AlreadyRunningError
             ? error.message
-            : `starting berth: ${(error as Error).message}`;
-        process.stderr.write(`berth: ${message}\n`);
-        await berth.stop();
-        process.exit(1);
+            : `starting berth: ${error instanceof Error ? error.message : String(error)}`;
+        await shutdown.startFailed(message);
       }
     });
 }

@@ -60,7 +60,7 @@ export interface ServiceConfig {
 export interface Config {
   /** Absolute path of the file read. */
   file: string;
-  /** Absolute; where berth keeps logs, what it started and its admin socket. */
+  /** Absolute; where berth keeps log files and run.json (the record of the running berth). */
   stateDir: string;
   /** In the order written. */
   services: ServiceConfig[];

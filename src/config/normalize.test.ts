@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { PathIssue } from "./issue.js";
-import { normalize } from "./normalize.js";
+import { normalize, SITES_IGNORED } from "./normalize.js";
 
 function run(data: unknown, schemaIssues: PathIssue[] = []) {
   const issues: PathIssue[] = [];
@@ -102,6 +102,33 @@ test("backoff initial above max is an error on initial", () => {
       ],
     ],
   );
+});
+
+test("backoff initial of 0 is an error: a crash loop would restart without pause", () => {
+  for (const initial of [0, "0ms", "0.4ms"]) {
+    const { result, issues } = run({ services: { web: { command: "x", backoff: { initial } } } });
+    assert.deepEqual(
+      issues.map((i) => [i.path.join("."), i.message]),
+      [
+        [
+          "services.web.backoff.initial",
+          'expected at least 1ms, like "100ms"; 0 would restart a crashing instance in a busy loop',
+        ],
+      ],
+    );
+    assert.ok(result!.services[0]!.broken.has("backoff"));
+  }
+  assert.deepEqual(run({ services: { web: { command: "x", backoff: { initial: "1ms" } } } }).issues, []);
+});
+
+test("sites: gets one warning at its key, unless the schema already refused it", () => {
+  const { result, issues } = run({ sites: [{ listen: 8080 }], services: { web: { command: "x" } } });
+  assert.deepEqual(issues, [{ path: ["sites"], message: SITES_IGNORED, severity: "warning", at: "key" }]);
+  assert.ok(result);
+  const refused: PathIssue = { path: ["sites"], message: "expected a list of sites", severity: "error" };
+  assert.deepEqual(run({ sites: "x", services: { web: { command: "x" } } }, [refused]).issues, []);
+  // Said even when there is nothing else to normalize.
+  assert.equal(run({ sites: [] }).issues.length, 1);
 });
 
 test("nothing to normalize without a services map", () => {

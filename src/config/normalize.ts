@@ -42,7 +42,9 @@ export function normalize(
   file: string,
   issues: PathIssue[],
 ): Normalized | undefined {
-  if (!isPlainObject(data) || !isPlainObject(data.services)) return undefined;
+  if (!isPlainObject(data)) return undefined;
+  warnSitesIgnored(data, schemaIssues, issues);
+  if (!isPlainObject(data.services)) return undefined;
   const written = data as Partial<WrittenConfig>;
   const dir = dirname(file);
 
@@ -79,6 +81,20 @@ export function normalize(
     services,
     names,
   };
+}
+
+export const SITES_IGNORED =
+  "sites are not served yet: the proxy comes in a later version of berth; this key is ignored";
+
+// `sites:` is the proxy's, which berth does not have yet: a valid list is accepted (so a file
+// written for the proxy still runs its services) but said to be ignored, once, at the key.
+function warnSitesIgnored(
+  data: Record<string, unknown>,
+  schemaIssues: readonly PathIssue[],
+  issues: PathIssue[],
+): void {
+  if (data.sites === undefined || schemaIssues.some((i) => i.path[0] === "sites")) return;
+  issues.push({ path: ["sites"], message: SITES_IGNORED, severity: "warning", at: "key" });
 }
 
 function normalizeService(
@@ -142,6 +158,16 @@ function normalizeBackoff(
     maxMs: ms(w?.max, DEFAULT_BACKOFF.maxMs),
     resetAfterMs: ms(w?.reset_after, DEFAULT_BACKOFF.resetAfterMs),
   };
+  if (backoff.initialMs < 1) {
+    // 0 (or less than 1ms, which rounds to 0) would restart a crashing instance in a busy loop.
+    issues.push(
+      error(
+        [...path, "initial"],
+        'expected at least 1ms, like "100ms"; 0 would restart a crashing instance in a busy loop',
+      ),
+    );
+    return undefined;
+  }
   if (backoff.initialMs > backoff.maxMs) {
     const max = `${formatDuration(backoff.maxMs)}${w?.max === undefined ? ", the default" : ""}`;
     issues.push(

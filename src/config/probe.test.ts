@@ -54,3 +54,19 @@ test("two kinds at once is an error naming both", () => {
 test("an unusable exec command is an error", () => {
   assert.equal(ready({ exec: "check 'open" }, none).probe, undefined);
 });
+
+test("a zero interval or timeout is an error: probes would spin, or always time out", () => {
+  const zero = ready({ http: "/healthz", interval: 0, timeout: "0s" }, auto);
+  assert.equal(zero.probe, undefined);
+  assert.deepEqual(zero.issues, [
+    'expected at least 1ms, like "100ms"; 0 would probe in a busy loop',
+    'expected at least 1ms, like "1s"; with 0 every probe would time out',
+  ]);
+  // Durations are kept to the whole ms: 0.4ms is 0.
+  assert.equal(ready({ interval: "0.4ms" }, auto).probe, undefined);
+  assert.deepEqual(ready({ interval: "1ms", timeout: "1ms" }, auto).probe, {
+    kind: "tcp",
+    intervalMs: 1,
+    timeoutMs: 1,
+  });
+});

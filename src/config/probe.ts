@@ -24,6 +24,21 @@ export function normalizeReady(
       written?.interval === undefined ? DEFAULT_PROBE_INTERVAL_MS : parseDuration(written.interval)!,
     timeoutMs: written?.timeout === undefined ? DEFAULT_PROBE_TIMEOUT_MS : parseDuration(written.timeout)!,
   };
+  // 0 (or less than 1ms, which rounds to 0) would probe in a busy loop, or time every probe out.
+  let usable = true;
+  if (timing.intervalMs < 1) {
+    issues.push(
+      error([...path, "interval"], 'expected at least 1ms, like "100ms"; 0 would probe in a busy loop'),
+    );
+    usable = false;
+  }
+  if (timing.timeoutMs < 1) {
+    issues.push(
+      error([...path, "timeout"], 'expected at least 1ms, like "1s"; with 0 every probe would time out'),
+    );
+    usable = false;
+  }
+  if (!usable) return undefined;
   const kinds = KINDS.filter((k) => written?.[k] !== undefined);
   if (kinds.length > 1) {
     issues.push(error(path, `choose one probe: tcp, http or exec (found ${kinds.join(" and ")})`));

@@ -113,8 +113,8 @@ const ready = z
             .optional()
             .meta({ description: "Ready when GET <path> on the instance's port answers 2xx or 3xx." }),
           exec: commandWords.optional().meta({ description: "Ready when this command exits 0." }),
-          interval: duration("Time between probes.", "100ms").optional(),
-          timeout: duration("How long one probe may take.", "1s").optional(),
+          interval: duration("Time between probes; at least 1ms.", "100ms").optional(),
+          timeout: duration("How long one probe may take; at least 1ms.", "1s").optional(),
         },
         { error: readyError },
       ),
@@ -228,7 +228,7 @@ export const writtenServiceSchema = z
       backoff: z
         .strictObject(
           {
-            initial: duration("First wait before a restart.", "100ms").optional(),
+            initial: duration("First wait before a restart; at least 1ms.", "100ms").optional(),
             max: duration("Longest wait; the wait doubles up to this.", "30s").optional(),
             reset_after: duration("A run this long resets the wait to initial.", "10s").optional(),
           },
@@ -259,11 +259,15 @@ export const writtenConfigSchema = z
         .min(1, { error: expected("a directory path") })
         .optional()
         .meta({
-          description: "Where berth keeps logs and its admin socket; relative to the config file.",
+          description:
+            "Where berth keeps its log files and run.json (the record of the running berth); relative to the config file.",
           default: ".berth",
         }),
-      // Defined by the proxy; accepted and ignored here until then.
-      sites: z.array(z.unknown(), { error: expected("a list of sites") }).optional(),
+      // Defined by the proxy; accepted with a warning and ignored until then (see normalize.ts).
+      sites: z
+        .array(z.unknown(), { error: expected("a list of sites") })
+        .optional()
+        .meta({ description: "The proxy's sites. Not served yet: accepted and ignored, with a warning." }),
     },
     { error: expected("a map with a services: key") },
   )

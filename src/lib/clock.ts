@@ -9,10 +9,27 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): Timer;
 }
 
+/**
+ * The longest delay setTimeout honours. Node fires a longer one after 1 ms (with a warning), so
+ * a `restart` or `timeout` of 600h would fire at once; longer timers are chained in steps.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimer(ms, fn) {
-    const handle = setTimeout(fn, Math.max(0, ms));
+    let remaining = Math.max(0, ms);
+    let handle: NodeJS.Timeout;
+    const arm = () => {
+      const step = Math.min(remaining, MAX_TIMEOUT_MS);
+      handle = setTimeout(() => {
+        remaining -= step;
+        if (remaining > 0) arm();
+        else fn();
+      }, step);
+    };
+    arm();
+    // Always clears the step that is pending now, so cancel works mid-chain.
     return { cancel: () => clearTimeout(handle) };
   },
 };

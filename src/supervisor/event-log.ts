@@ -19,8 +19,6 @@ export function describeEvent(event: SupervisorEvent): string {
       return event.reason;
     case "InstanceExited":
       return `${describeExit(event.status)} after ${took(event.status.ranMs)}`;
-    case "InstanceStopping":
-      return `stopping: ${event.reason}`;
     case "InstanceStopSignal":
       return event.atMs > 0
         ? `sending ${event.signal} (${took(event.atMs)} into the stop)`
@@ -32,14 +30,21 @@ export function describeEvent(event: SupervisorEvent): string {
     }
     case "InstanceLeftoversKilled":
       return `killed ${event.count} leftover process${event.count === 1 ? "" : "es"} it had started`;
-    case "ServiceBackoff":
+    case "InstanceBackoff":
       return `restarting in ${took(event.delayMs)} (recent exits: ${event.recentExits})`;
+    case "SupervisorIdle": {
+      const waiting = event.neverStarted.length
+        ? `; ${event.neverStarted.join(", ")} will not start, since what it depends on has ended`
+        : "";
+      return `no service is running any more${waiting}; berth stays up until Ctrl-C or SIGTERM`;
+    }
     case "ServiceWaiting":
       return `waiting for ${event.waitingFor.join(", ")} to be ready`;
   }
 }
 
-/** The instance a line belongs to; a ServiceWaiting line is the service's. */
-export function eventSubject(event: SupervisorEvent): string {
-  return "instance" in event ? event.instance : event.service;
+/** The instance a line belongs to; a ServiceWaiting line is the service's; undefined for berth's own. */
+export function eventSubject(event: SupervisorEvent): string | undefined {
+  if ("instance" in event) return event.instance;
+  return "service" in event ? event.service : undefined;
 }

@@ -14,11 +14,12 @@ export type SupervisorEvent =
   | (InstanceRef & { type: "InstanceNotReady"; afterMs: number; reason: string })
   | (InstanceRef & { type: "InstanceStartFailed"; reason: string })
   | (InstanceRef & { type: "InstanceExited"; status: ExitStatus; willRestart: boolean })
-  | (InstanceRef & { type: "InstanceStopping"; reason: string })
   | (InstanceRef & { type: "InstanceStopSignal"; signal: NodeJS.Signals; atMs: number })
   | (InstanceRef & { type: "InstanceStopped"; signal?: NodeJS.Signals; afterMs: number; status: ExitStatus })
   | (InstanceRef & { type: "InstanceLeftoversKilled"; count: number })
-  | (InstanceRef & { type: "ServiceBackoff"; delayMs: number; reason: string; recentExits: string })
-  | { type: "ServiceWaiting"; service: string; waitingFor: string[] };
+  | (InstanceRef & { type: "InstanceBackoff"; delayMs: number; reason: string; recentExits: string })
+  | { type: "ServiceWaiting"; service: string; waitingFor: string[] }
+  /** Every instance has ended for good (restart: never / on-failure); `neverStarted` waited for one of them. */
+  | { type: "SupervisorIdle"; neverStarted: string[] };
 
 export type SupervisorEventListener = (event: SupervisorEvent) => void;

@@ -1,15 +1,15 @@
 import type { ServiceConfig } from "../config/config.js";
-import { expandEnv, expandVars } from "../config/expand.js";
 import type { Clock, Timer } from "../lib/clock.js";
 import type { SupervisorEventListener } from "./events.js";
 import { ExitHistory } from "./exit-history.js";
 import { describeExit, type ExitStatus } from "./exit-status.js";
 import { HealthCheck } from "./health/health-check.js";
 import { createProbe } from "./health/probe.js";
+import { type LaunchPlan, launchPlan } from "./instance-environment.js";
 import { type Effect, type InstanceState, type LifecycleEvent, transition } from "./lifecycle.js";
 import type { PortAllocator } from "./port-allocator.js";
 import { Backoff, shouldRestart } from "./restart-policy.js";
-import type { OutputStream, RunningInstance, Runtime } from "./runtime/runtime.js";
+import type { OutputStream, RunEnd, RunningInstance, Runtime } from "./runtime/runtime.js";
 import { StopLadder } from "./stop-ladder.js";
 
 export interface InstanceDeps {
@@ -20,25 +20,34 @@ export interface InstanceDeps {
   output: (instance: string, stream: OutputStream, line: string) => void;
   /** The environment every instance starts from (berth's own). */
   baseEnv: Record<string, string | undefined>;
+  /** This berth run's id: every process of an instance carries `<runId>/<instance>`. */
+  runId: string;
+  /** Called after every change of state, once its effects have started. */
+  stateChanged?: () => void;
 }
 
 /** When a slow start is first reported; then at twice that, and so on. */
 const NOT_READY_NOTICE_MS = 10_000;
+/** How often a stop looks whether the rest of the process group has finished. */
+const DRAIN_POLL_MS = 20;
 
 /** One run-slot of a Service (`web#2`): performs what the lifecycle table decides. */
 export class Instance {
   readonly name: string;
   #state: InstanceState = "idle";
+  /** Desired state: false once a stop was asked for, so no exit is followed by a restart. */
+  #wantUp = false;
   #running: RunningInstance | undefined;
+  #plan: LaunchPlan | undefined;
   #port: number | undefined;
   #spawnedAt = 0;
   #stopStartedAt = 0;
   #lastExit: ExitStatus | undefined;
   #health: HealthCheck | undefined;
   #notReadyTimer: Timer | undefined;
+  #ladder: StopLadder | undefined;
   /** A kill asked for while the spawn was still in flight: the ladder starts at SIGKILL. */
   #killRequested = false;
-  #ladder: StopLadder | undefined;
   #restartTimer: Timer | undefined;
   #stateWaiters: (() => void)[] = [];
   readonly #backoff: Backoff;
@@ -70,18 +79,22 @@ export class Instance {
     return this.#health?.lastFailure;
   }
 
-  get lastExit(): ExitStatus | undefined {
-    return this.#lastExit;
-  }
-
   start(): void {
+    this.#wantUp = true;
     this.#dispatch({ type: "start" });
   }
 
   /** Resolves once nothing of this instance runs any more. */
   stop(): Promise<void> {
+    this.#wantUp = false;
     this.#dispatch({ type: "stop" });
     return this.#until(() => this.#state === "exited" || this.#state === "idle");
+  }
+
+  /** No more restarts (berth is shutting down); a pending restart is dropped, a running instance left as it is. */
+  stayDown(): void {
+    this.#wantUp = false;
+    if (this.#state === "backoff") this.#dispatch({ type: "stop" });
   }
 
   /** Skips the rest of the stop ladder (a second Ctrl-C). */
@@ -104,11 +117,13 @@ export class Instance {
 
   #dispatch(event: LifecycleEvent): void {
     const { next, effects } = transition(this.#state, event);
+    const changed = next !== this.#state;
     this.#state = next;
     for (const effect of effects) this.#perform(effect);
     const waiters = this.#stateWaiters;
     this.#stateWaiters = [];
     for (const waiter of waiters) waiter();
+    if (changed) this.deps.stateChanged?.();
   }
 
   #perform(effect: Effect): void {
@@ -128,6 +143,9 @@ export class Instance {
       case "cancel_stop_ladder":
         this.#ladder?.cancel();
         return;
+      case "clean_up":
+        void this.#cleanUp();
+        return;
       case "schedule_restart":
         this.#scheduleRestart();
         return;
@@ -145,72 +163,101 @@ export class Instance {
   async #spawn(): Promise<void> {
     const { deps, service } = this;
     this.#running = undefined;
+    this.#ladder = undefined;
+    this.#killRequested = false;
+    let running: RunningInstance;
     try {
       this.#port = await deps.ports.portFor(this.name, service.port, this.#port);
-      const env = this.#environment();
-      const running = await deps.runtime.start({
+      this.#plan = launchPlan(service, deps.baseEnv, `${deps.runId}/${this.name}`, this.#port);
+      // Stopped while the port was being found: there is nothing to start any more.
+      if (this.#state !== "starting") {
+        this.#dispatch({ type: "spawn_failed", restart: false });
+        return;
+      }
+      running = await deps.runtime.start({
         instance: this.name,
         service: service.name,
-        argv: service.command.map((word) => expandVars(word, env)),
+        argv: this.#plan.argv,
         cwd: service.cwd,
-        env,
+        env: this.#plan.env,
         onOutput: (stream, line) => deps.output(this.name, stream, line),
       });
-      this.#running = running;
-      this.#spawnedAt = deps.clock.now();
-      deps.emit({ ...this.#ref(), type: "InstanceStarted", label: running.label, port: this.#port });
-      void running.ended.then(async (end) => {
-        // The time it ended, not the time the sweep after it finished (which can take a while).
-        const at = deps.clock.now();
-        const killed = await running.cleanup();
-        if (killed > 0) deps.emit({ ...this.#ref(), type: "InstanceLeftoversKilled", count: killed });
-        this.#ended({ ...end, at, ranMs: at - this.#spawnedAt });
-      });
-      this.#dispatch({ type: "spawned" });
     } catch (error) {
-      const reason = `starting ${this.name}: ${(error as Error).message}`;
-      deps.emit({ ...this.#ref(), type: "InstanceStartFailed", reason });
-      const status: ExitStatus = { code: null, signal: null, error: reason, at: deps.clock.now(), ranMs: 0 };
-      this.#lastExit = status;
-      this.history.record(status);
-      this.#dispatch({ type: "spawn_failed", restart: shouldRestart(service.restart, status) });
-    }
-  }
-
-  #environment(): Record<string, string> {
-    const vars: Record<string, string | undefined> = { ...this.deps.baseEnv };
-    if (this.#port !== undefined) vars.PORT = String(this.#port);
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(vars)) if (value !== undefined) env[key] = value;
-    return { ...env, ...expandEnv(this.service.env, vars) };
-  }
-
-  #ended(status: ExitStatus): void {
-    this.#lastExit = status;
-    this.history.record(status);
-    if (this.#state === "stopping") {
-      this.deps.emit({
-        ...this.#ref(),
-        type: "InstanceStopped",
-        signal: this.#ladder?.lastSignal,
-        afterMs: status.at - this.#stopStartedAt,
-        status,
-      });
-      this.#dispatch({ type: "exited", restart: false });
+      this.#startFailed(`starting ${this.name}: ${(error as Error).message}`);
       return;
     }
-    const restart = shouldRestart(this.service.restart, status);
-    this.deps.emit({ ...this.#ref(), type: "InstanceExited", status, willRestart: restart });
-    this.#dispatch({ type: "exited", restart });
+    this.#running = running;
+    this.#spawnedAt = deps.clock.now();
+    void running.ended.then((end) => this.#ended(end));
+    this.#dispatch({ type: "spawned" });
+    deps.emit({ ...this.#ref(), type: "InstanceStarted", label: running.label, port: this.#port });
+  }
+
+  #startFailed(reason: string): void {
+    const status: ExitStatus = {
+      code: null,
+      signal: null,
+      error: reason,
+      at: this.deps.clock.now(),
+      ranMs: 0,
+    };
+    this.#lastExit = status;
+    this.history.record(status);
+    this.deps.emit({ ...this.#ref(), type: "InstanceStartFailed", reason });
+    this.#dispatch({ type: "spawn_failed", restart: this.#restartAfter(status) });
+  }
+
+  #restartAfter(status: ExitStatus): boolean {
+    return this.#wantUp && shouldRestart(this.service.restart, status);
+  }
+
+  #ended(end: RunEnd): void {
+    const at = this.deps.clock.now();
+    const status: ExitStatus = { ...end, at, ranMs: at - this.#spawnedAt };
+    this.#lastExit = status;
+    this.history.record(status);
+    const stopping = this.#state === "stopping";
+    this.#dispatch({ type: "ended" });
+    if (!stopping) {
+      this.deps.emit({
+        ...this.#ref(),
+        type: "InstanceExited",
+        status,
+        willRestart: this.#restartAfter(status),
+      });
+    }
+  }
+
+  async #cleanUp(): Promise<void> {
+    const running = this.#running!;
+    const { clock, emit } = this.deps;
+    // During a stop the ladder goes on until the whole group has finished (a shell's
+    // child still draining its requests), or its SIGKILL step ends them.
+    if (this.#state === "stopping") {
+      while (running.alive()) await new Promise<void>((r) => clock.setTimer(DRAIN_POLL_MS, r));
+    }
+    const drainedAt = clock.now();
+    const killed = await running.cleanup();
+    if (killed > 0) emit({ ...this.#ref(), type: "InstanceLeftoversKilled", count: killed });
+    const status = this.#lastExit!;
+    if (this.#state === "stopping") {
+      const signal = this.#ladder?.lastSignal;
+      this.#dispatch({ type: "cleaned_up", restart: false });
+      emit({
+        ...this.#ref(),
+        type: "InstanceStopped",
+        signal,
+        afterMs: drainedAt - this.#stopStartedAt,
+        status,
+      });
+    } else {
+      this.#dispatch({ type: "cleaned_up", restart: this.#restartAfter(status) });
+    }
   }
 
   #startProbe(): void {
     const { service, deps } = this;
     const ready = service.ready;
-    const env = this.#environment();
-    const probe = createProbe(
-      ready.kind === "exec" ? { ...ready, argv: ready.argv.map((word) => expandVars(word, env)) } : ready,
-    );
     const markReady = () => {
       // The state first: listeners (the supervisor, starting dependents) read it on the event.
       this.#dispatch({ type: "probe_passed" });
@@ -222,13 +269,14 @@ export class Instance {
         afterMs: deps.clock.now() - this.#spawnedAt,
       });
     };
+    const probe = createProbe(ready.kind === "exec" ? { ...ready, argv: this.#plan!.probeArgv! } : ready);
     if (!probe || ready.kind === "none") {
       queueMicrotask(markReady);
       return;
     }
     this.#health = new HealthCheck({
       probe,
-      target: { host: "127.0.0.1", port: this.#port, cwd: service.cwd, env },
+      target: { host: "127.0.0.1", port: this.#port, cwd: service.cwd, env: this.#plan!.env },
       intervalMs: ready.intervalMs,
       timeoutMs: ready.timeoutMs,
       clock: deps.clock,
@@ -281,7 +329,7 @@ export class Instance {
     const delayMs = this.#backoff.next(last);
     this.deps.emit({
       ...this.#ref(),
-      type: "ServiceBackoff",
+      type: "InstanceBackoff",
       delayMs,
       reason: describeExit(last),
       recentExits: this.history.summary(),

@@ -1,7 +1,16 @@
 // The Instance lifecycle as a pure transition table: (state, event) -> (next state, effects).
 // No I/O here; instance.ts performs the effects. Every pair is tested in lifecycle.test.ts.
 
-export type InstanceState = "idle" | "starting" | "running" | "ready" | "stopping" | "exited" | "backoff";
+export type InstanceState =
+  | "idle"
+  | "starting"
+  | "running"
+  | "ready"
+  | "stopping"
+  /** The process ended on its own; what it left behind is being cleaned up before any restart. */
+  | "ending"
+  | "exited"
+  | "backoff";
 
 export const INSTANCE_STATES: readonly InstanceState[] = [
   "idle",
@@ -9,6 +18,7 @@ export const INSTANCE_STATES: readonly InstanceState[] = [
   "running",
   "ready",
   "stopping",
+  "ending",
   "exited",
   "backoff",
 ];
@@ -20,20 +30,12 @@ export type LifecycleEvent =
   /** The runtime could not create it; `restart` is the RestartPolicy's verdict. */
   | { type: "spawn_failed"; restart: boolean }
   | { type: "probe_passed" }
-  /** The process/container ended; `restart` is the RestartPolicy's verdict. */
-  | { type: "exited"; restart: boolean }
+  /** The process/container itself ended. */
+  | { type: "ended" }
+  /** Nothing of it runs any more; `restart` is the RestartPolicy's verdict. */
+  | { type: "cleaned_up"; restart: boolean }
   | { type: "stop" }
   | { type: "backoff_elapsed" };
-
-export const LIFECYCLE_EVENT_TYPES: readonly LifecycleEvent["type"][] = [
-  "start",
-  "spawned",
-  "spawn_failed",
-  "probe_passed",
-  "exited",
-  "stop",
-  "backoff_elapsed",
-];
 
 export type Effect =
   | "spawn"
@@ -41,6 +43,8 @@ export type Effect =
   | "stop_probe"
   | "start_stop_ladder"
   | "cancel_stop_ladder"
+  /** Kill what the ended process left; during a stop, first let its ladder finish the group. */
+  | "clean_up"
   | "schedule_restart"
   | "cancel_restart";
 
@@ -51,11 +55,8 @@ export interface Transition {
 
 const stay = (state: InstanceState): Transition => ({ next: state, effects: [] });
 
-function afterEnd(restart: boolean, extra: Effect[]): Transition {
-  return restart
-    ? { next: "backoff", effects: [...extra, "schedule_restart"] }
-    : { next: "exited", effects: extra };
-}
+const restartOrRest = (restart: boolean): Transition =>
+  restart ? { next: "backoff", effects: ["schedule_restart"] } : { next: "exited", effects: [] };
 
 /**
  * Events that make no sense in a state (a probe result after the process died, a
@@ -72,7 +73,7 @@ export function transition(state: InstanceState, event: LifecycleEvent): Transit
         case "spawned":
           return { next: "running", effects: ["start_probe"] };
         case "spawn_failed":
-          return afterEnd(event.restart, []);
+          return restartOrRest(event.restart);
         // The spawn is in flight: remember the stop, and start the ladder once it lands.
         case "stop":
           return { next: "stopping", effects: [] };
@@ -81,20 +82,22 @@ export function transition(state: InstanceState, event: LifecycleEvent): Transit
       }
 
     case "running":
-    case "ready":
+    case "ready": {
+      const probing = state === "running";
       switch (event.type) {
         case "probe_passed":
-          return state === "running" ? { next: "ready", effects: [] } : stay(state);
-        case "exited":
-          return afterEnd(event.restart, state === "running" ? ["stop_probe"] : []);
+          return probing ? { next: "ready", effects: [] } : stay(state);
+        case "ended":
+          return { next: "ending", effects: probing ? ["stop_probe", "clean_up"] : ["clean_up"] };
         case "stop":
           return {
             next: "stopping",
-            effects: state === "running" ? ["stop_probe", "start_stop_ladder"] : ["start_stop_ladder"],
+            effects: probing ? ["stop_probe", "start_stop_ladder"] : ["start_stop_ladder"],
           };
         default:
           return stay(state);
       }
+    }
 
     case "stopping":
       switch (event.type) {
@@ -102,12 +105,19 @@ export function transition(state: InstanceState, event: LifecycleEvent): Transit
           return { next: "stopping", effects: ["start_stop_ladder"] };
         case "spawn_failed":
           return { next: "exited", effects: [] };
+        // The ladder goes on: the rest of the process group may still be finishing.
+        case "ended":
+          return { next: "stopping", effects: ["clean_up"] };
         // A stop was asked for: whatever the restart policy says, the instance stays down.
-        case "exited":
+        case "cleaned_up":
           return { next: "exited", effects: ["cancel_stop_ladder"] };
         default:
           return stay(state);
       }
+
+    case "ending":
+      // A stop while ending needs nothing more: the restart policy is asked after the cleanup.
+      return event.type === "cleaned_up" ? restartOrRest(event.restart) : stay(state);
 
     case "backoff":
       switch (event.type) {

@@ -113,3 +113,37 @@ test("an unwritable path reports the error and does not throw; writes after clos
     assert.equal(errors.length, 1);
   });
 });
+
+test("a failure is reported once, and again only after a write has succeeded in between", async () => {
+  await withDir(async (dir) => {
+    const logs = join(dir, "logs");
+    await writeFile(logs, ""); // a file where the directory should be: open fails
+    const errors: Error[] = [];
+    // maxBytes below one line: every write after the first rotates, and so reopens the file.
+    const file = new RotatingLogFile(join(logs, "web.log"), {
+      maxBytes: 10,
+      keep: 1,
+      onError: (error) => errors.push(error),
+    });
+    for (let n = 1; n <= 5; n++) {
+      file.write(numbered(n));
+      await file.flush();
+    }
+    assert.equal(errors.length, 1);
+
+    await rm(logs);
+    file.write(numbered(6));
+    await file.flush();
+    assert.deepEqual(await read(join(logs, "web.log")), [numbered(6)]);
+    assert.equal(errors.length, 1);
+
+    await rm(logs, { recursive: true });
+    await writeFile(logs, "");
+    for (let n = 7; n <= 9; n++) {
+      file.write(numbered(n));
+      await file.flush();
+    }
+    assert.equal(errors.length, 2);
+    await file.close();
+  });
+});

@@ -15,7 +15,11 @@ export interface RotatingLogFileOptions {
   keep: number;
   /** Queued bytes beyond which lines are dropped. */
   maxQueuedBytes?: number;
-  /** A failed open/write/rotate; the lines it concerned are lost, later lines are tried again. */
+  /**
+   * Writing started to fail (open, write or rotate): the lines concerned are lost, later lines
+   * are tried again. Called once per failure, not per write: again only after a write has
+   * succeeded since, so a directory that cannot be created does not flood stderr.
+   */
   onError?: (error: Error) => void;
 }
 
@@ -41,6 +45,8 @@ export class RotatingLogFile {
   #size = 0;
   #writing: Promise<void> | undefined;
   #closed = false;
+  /** The last attempt failed and was reported; cleared by the next successful write. */
+  #failing = false;
 
   constructor(path: string, opts: RotatingLogFileOptions) {
     this.#path = path;
@@ -100,12 +106,15 @@ export class RotatingLogFile {
         }
         await handle.write(batch.text);
         this.#size += batch.bytes;
+        this.#failing = false;
       } catch (error) {
         // Give up on what is queued; the next write tries again with a fresh file handle.
         this.#queue = [];
         this.#queuedBytes = 0;
         await this.#handle?.close().catch(() => {});
         this.#handle = undefined;
+        if (this.#failing) continue;
+        this.#failing = true;
         this.#opts.onError?.(error instanceof Error ? error : new Error(String(error)));
       }
     }

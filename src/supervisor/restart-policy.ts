@@ -29,12 +29,4 @@ export class Backoff {
     this.#failures++;
     return delay;
   }
-
-  get failures(): number {
-    return this.#failures;
-  }
-
-  reset(): void {
-    this.#failures = 0;
-  }
 }

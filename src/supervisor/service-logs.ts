@@ -6,7 +6,8 @@ import { logFileLine, RotatingLogFile } from "./log-file.js";
 export class ServiceLogs {
   readonly #files = new Map<string, RotatingLogFile>();
 
-  constructor(config: Config) {
+  /** `report` receives berth's own error lines (default: stderr). */
+  constructor(config: Config, report: (line: string) => void = (line) => process.stderr.write(line)) {
     for (const service of config.services) {
       if (!service.logs.enabled) continue;
       const path = join(config.stateDir, "logs", `${service.name}.log`);
@@ -15,7 +16,11 @@ export class ServiceLogs {
         new RotatingLogFile(path, {
           maxBytes: service.logs.maxBytes,
           keep: service.logs.keep,
-          onError: (error) => process.stderr.write(`berth: writing ${path}: ${error.message}\n`),
+          // Once per failure (see RotatingLogFile), not once per line.
+          onError: (error) =>
+            report(
+              `berth: cannot write ${path}: ${error.message}; its lines are dropped until it can be written again\n`,
+            ),
         }),
       );
     }

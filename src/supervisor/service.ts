@@ -4,7 +4,6 @@ import { Instance, type InstanceDeps } from "./instance.js";
 /** One named entry under `services`: its desired state and its Instances (`web#1` … `web#N`). */
 export class Service {
   readonly instances: Instance[];
-  #wantUp = false;
 
   constructor(
     readonly config: ServiceConfig,
@@ -17,23 +16,22 @@ export class Service {
     return this.config.name;
   }
 
-  get wantUp(): boolean {
-    return this.#wantUp;
-  }
-
   get readyCount(): number {
     return this.instances.filter((i) => i.state === "ready").length;
   }
 
   start(): void {
-    this.#wantUp = true;
     for (const instance of this.instances) instance.start();
   }
 
   /** Resolves when every instance has ended. */
   async stop(): Promise<void> {
-    this.#wantUp = false;
     await Promise.all(this.instances.map((i) => i.stop()));
+  }
+
+  /** No more restarts: berth is shutting down and will stop this service in its turn. */
+  stayDown(): void {
+    for (const instance of this.instances) instance.stayDown();
   }
 
   kill(): void {

@@ -14,19 +14,24 @@ export class Supervisor {
   readonly #waiting = new Set<() => void>();
   #stopping: Promise<void> | undefined;
   #stopped = new Map<string, Promise<void>>();
+  #idleNoticed = false;
   /** kill() was called: services whose stop begins later are killed at once too. */
   #killing = false;
 
   constructor(
     readonly config: Config,
-    deps: Omit<InstanceDeps, "emit">,
+    deps: Omit<InstanceDeps, "emit" | "stateChanged">,
   ) {
     const emit = (event: SupervisorEvent) => this.#emit(event);
+    const stateChanged = () => this.#stateChanged();
     // One plain copy, taken once: every instance start copies the whole base environment, and
     // reading process.env goes through C++ for each key (about 1 ms per copy, see bench/RESULTS.md).
     const baseEnv = { ...deps.baseEnv };
     for (const serviceConfig of config.services) {
-      this.services.set(serviceConfig.name, new Service(serviceConfig, { ...deps, baseEnv, emit }));
+      this.services.set(
+        serviceConfig.name,
+        new Service(serviceConfig, { ...deps, baseEnv, emit, stateChanged }),
+      );
     }
   }
 
@@ -58,7 +63,24 @@ export class Supervisor {
 
   #emit(event: SupervisorEvent): void {
     for (const listener of this.#listeners) listener(event);
+  }
+
+  #stateChanged(): void {
     for (const check of this.#waiting) check();
+    this.#noticeIdle();
+  }
+
+  /** Says once when nothing runs and nothing will restart: berth is up with nothing to do. */
+  #noticeIdle(): void {
+    if (this.#stopping || this.#idleNoticed) return;
+    const instances = [...this.services.values()].flatMap((s) => s.instances);
+    if (!instances.every((i) => i.state === "exited" || i.state === "idle")) return;
+    const neverStarted = [...this.services.values()].filter((s) =>
+      s.instances.every((i) => i.state === "idle"),
+    );
+    if (neverStarted.length === this.services.size) return; // nothing has been started yet
+    this.#idleNoticed = true;
+    this.#emit({ type: "SupervisorIdle", neverStarted: neverStarted.map((s) => s.name) });
   }
 
   /** Stops everything, dependents first; idempotent. Resolves when nothing is left running. */

@@ -2,11 +2,18 @@
 // service (with a message saying why) while the rest runs; a broken file starts nothing.
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
-import { BerthProcess, berthSays, fixture, withBerth, writeConfig } from "../support/berth-process.js";
+import {
+  BerthProcess,
+  berthSays,
+  escapeRegExp,
+  fixture,
+  withBerth,
+  writeConfig,
+} from "../support/berth-process.js";
 
 test(
   "a program that does not exist fails its service, which backs off; the others run",
@@ -126,6 +133,34 @@ test("berth up on a broken file exits 2 and starts nothing", { timeout: 30_000 }
     assert.ok(!existsSync(join(dir, ".berth")), "no state dir: berth did not even claim one");
   } finally {
     await berth.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("berth up with a state dir it cannot create exits 1, says which and what to do, and starts nothing", {
+  timeout: 30_000,
+}, async () => {
+  const { dir } = writeConfig(`
+state_dir: blocker/state
+services:
+  web:
+    command: ${fixture("stays-up.mjs")}
+`);
+  try {
+    writeFileSync(join(dir, "blocker"), ""); // a file where a directory should be
+    const { code, output } = await BerthProcess.run(["up", "-c", "berth.yaml"], dir);
+    assert.equal(code, 1, output);
+    const stateDir = join(dir, "blocker", "state");
+    assert.match(
+      output,
+      new RegExp(
+        `^berth: cannot use the state dir ${escapeRegExp(stateDir)}: \\S*(ENOTDIR|EEXIST)\\b.*; set state_dir in berth\\.yaml to a writable directory$`,
+        "m",
+      ),
+    );
+    assert.doesNotMatch(output, /starting berth:/);
+    assert.doesNotMatch(output, /\[berth\] started/, "nothing was started");
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

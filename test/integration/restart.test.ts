@@ -85,3 +85,33 @@ services:
     },
   ),
 );
+
+test(
+  "when every service has ended for good, berth says so and stays up until told to stop",
+  { timeout: 30_000 },
+  () =>
+    withBerth(
+      `
+services:
+  once:
+    command: ${fixture("crash-after.mjs", 50, 3)}
+    restart: never
+  later:
+    command: ${fixture("stays-up.mjs")}
+    depends_on: [once]
+    ready: none
+    # once is ready at once (no probe), so later starts; stop it to leave nothing running
+    restart: never
+`,
+      async (berth) => {
+        const started = await berth.waitFor(berthSays("later#1", "started \\(pid \\d+"));
+        process.kill(pidIn(started), "SIGTERM");
+        await berth.waitFor(
+          /^\[berth\] no service is running any more; berth stays up until Ctrl-C or SIGTERM$/,
+        );
+        assert.equal(berth.child.exitCode, null, "berth is still running");
+        berth.signal("SIGINT");
+        assert.deepEqual(await berth.waitForExit(), { code: 0, signal: null });
+      },
+    ),
+);

@@ -91,6 +91,30 @@ test("a failed attempt is retried intervalMs after it finished, not after it sta
   assert.deepEqual(failures, ["GET /healthz: 500"]);
 });
 
+test("a timeout is named as berth.yaml writes durations: 1500ms is 1.5s, 90000ms is 1m30s", () => {
+  for (const [timeoutMs, written] of [
+    [1_500, "1.5s"],
+    [90_000, "1m30s"],
+    [250, "250ms"],
+  ] as const) {
+    const clock = new FakeClock();
+    const failures: string[] = [];
+    const check = new HealthCheck({
+      probe: new ScriptedProbe(),
+      target,
+      intervalMs: 500,
+      timeoutMs,
+      clock,
+      onReady: () => {},
+      onFailure: (reason) => failures.push(reason),
+    });
+    check.start();
+    clock.advance(timeoutMs);
+    check.stop();
+    assert.deepEqual(failures, [`timed out after ${written}`]);
+  }
+});
+
 test("an attempt that takes longer than timeoutMs fails, and its signal is aborted", async () => {
   const { clock, probe, check, nextFailure, readyCount } = setup();
   check.start();

@@ -1,6 +1,7 @@
 // The schedule around a Probe: try at once, then again intervalMs after each failed attempt
 // finished, until one passes. Attempts never overlap, so a slow backend is not piled on.
 import type { Clock, Timer } from "../../lib/clock.js";
+import { formatDuration } from "../../lib/durations.js";
 import type { Probe, ProbeResult, ProbeTarget } from "./probe.js";
 
 export interface HealthCheckOptions {
@@ -91,10 +92,6 @@ export class HealthCheck {
     if (this.#finished) return;
     this.#timer = this.#opts.clock.setTimer(this.#opts.intervalMs, () => this.#runAttempt());
   }
-}
-
-function formatDuration(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 function errorMessage(error: unknown): string {

@@ -53,6 +53,18 @@ export class CgroupTree {
     return ["/bin/sh", "-c", JOIN_THEN_EXEC, "berth-cgroup", join(leaf, "cgroup.procs"), ...argv];
   }
 
+  /** The pids in the instance's cgroup now; read synchronously, for signal() and alive(). */
+  members(instance: string): number[] {
+    try {
+      return readFileSync(join(this.#leaf(instance), "cgroup.procs"), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map(Number);
+    } catch {
+      return [];
+    }
+  }
+
   /** SIGKILLs every process left in the instance's cgroup and removes it; the pids killed. */
   async empty(instance: string): Promise<number[]> {
     return emptyCgroup(this.#leaf(instance));

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { LineSplitter } from "../log-sink.js";
+import { existsSync } from "node:fs";
 import type { CgroupTree } from "./cgroup-tree.js";
 import { findSetpriv, resolveExecutable } from "./executable.js";
+import { LineSplitter } from "./line-splitter.js";
 import { MARKER_VAR, type ProcessSweeper } from "./process-sweeper.js";
 import {
   type InstanceSpec,
@@ -14,8 +15,6 @@ import {
 
 export interface ProcessRuntimeOptions {
   sweeper: ProcessSweeper;
-  /** Set once per berth run; every process started carries `<runId>/<instance>` as its marker. */
-  runId: string;
   /** Where available, each instance also runs in a cgroup of its own. */
   cgroups?: CgroupTree;
 }
@@ -27,29 +26,28 @@ export class ProcessRuntime implements Runtime {
   async start(spec: InstanceSpec): Promise<RunningInstance> {
     const [name, ...args] = spec.argv;
     if (!name) throw new StartError("the command is empty");
+    if (!existsSync(spec.cwd)) throw new StartError(`the working directory ${spec.cwd} does not exist`);
     const executable = resolveExecutable(name, spec.cwd, spec.env.PATH);
+    const { sweeper, cgroups } = this.options;
+    const program = (await cgroups?.wrap(spec.instance, [executable, ...args])) ?? [executable, ...args];
     // --pdeathsig: if berth is SIGKILLed, the kernel kills the child too.
     const setpriv = findSetpriv();
-    const program = (await this.options.cgroups?.wrap(spec.instance, [executable, ...args])) ?? [
-      executable,
-      ...args,
-    ];
     const argv = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...program] : program;
-    const marker = `${this.options.runId}/${spec.instance}`;
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: spec.cwd,
-      env: { ...spec.env, [MARKER_VAR]: marker },
+      env: spec.env,
       // detached = setsid(): its own session and process group, so signals reach the
       // whole group and a Ctrl-C in berth's terminal reaches only berth.
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
       argv0: name,
     });
-    await spawned(child, spec.cwd);
+    await spawned(child);
     const pid = child.pid!;
     pipeLines(child, "stdout", spec);
     pipeLines(child, "stderr", spec);
-    const { sweeper, cgroups } = this.options;
+    const marker = spec.env[MARKER_VAR];
+    const inCgroup = () => cgroups?.members(spec.instance) ?? [];
     return {
       label: `pid ${pid}`,
       pid,
@@ -57,10 +55,22 @@ export class ProcessRuntime implements Runtime {
         child.once("exit", (code, signal) => resolve({ code, signal }));
       }),
       signal(signal) {
+        // The cgroup holds the group and whatever left it; without one, the group is all there is.
+        const members = inCgroup();
+        for (const target of members.length > 0 ? members : [-pid]) {
+          try {
+            process.kill(target, signal);
+          } catch {
+            // ESRCH: already gone.
+          }
+        }
+      },
+      alive() {
         try {
-          process.kill(-pid, signal);
+          process.kill(-pid, 0);
+          return true;
         } catch {
-          // ESRCH: the group is already gone.
+          return inCgroup().length > 0;
         }
       },
       async cleanup() {
@@ -69,23 +79,20 @@ export class ProcessRuntime implements Runtime {
         try {
           process.kill(-pid, "SIGKILL");
         } catch {}
-        const [inCgroup, marked] = await Promise.all([
+        const [killedInCgroup, marked] = await Promise.all([
           cgroups?.empty(spec.instance) ?? [],
-          sweeper.sweep((m) => m === marker),
+          marker ? sweeper.sweep((m) => m === marker) : [],
         ]);
-        return new Set([...inCgroup, ...marked]).size;
+        return new Set([...killedInCgroup, ...marked]).size;
       },
     };
   }
 }
 
-function spawned(child: ChildProcess, cwd: string): Promise<void> {
+function spawned(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     child.once("spawn", resolve);
-    child.once("error", (error: NodeJS.ErrnoException) => {
-      const reason = error.code === "ENOENT" ? `working directory ${cwd} does not exist` : error.message;
-      reject(new StartError(reason));
-    });
+    child.once("error", (error) => reject(new StartError(error.message)));
   });
 }
 

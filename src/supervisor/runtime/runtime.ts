@@ -10,7 +10,7 @@ export interface InstanceSpec {
   /** Fully expanded. */
   argv: string[];
   cwd: string;
-  /** The complete environment of the instance. */
+  /** The complete environment of the instance, its BERTH_INSTANCE marker included. */
   env: Record<string, string>;
   onOutput(stream: OutputStream, line: string): void;
 }
@@ -24,10 +24,12 @@ export interface RunningInstance {
   /** What to show the user: "pid 1234" or a container id. */
   readonly label: string;
   readonly pid?: number;
-  /** Settles once the instance has ended; never rejects. */
+  /** Settles once the instance itself (its main process) has ended; never rejects. */
   readonly ended: Promise<RunEnd>;
-  /** Sends a signal to the instance and everything it started (its process group). */
+  /** Sends a signal to the instance and everything it started (its process group, its cgroup). */
   signal(signal: NodeJS.Signals): void;
+  /** Whether anything the instance started still runs (its group, its cgroup), itself included. */
+  alive(): boolean;
   /** After the end: stop whatever the instance left behind. Resolves to how many were killed. */
   cleanup(): Promise<number>;
 }
