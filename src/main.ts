@@ -36,7 +36,10 @@ export class Berth {
     readonly config: Config,
     options: BerthOptions,
   ) {
-    this.#sink = new LogSink({ out: options.out, color: options.color });
+    const names = config.services.flatMap((s) =>
+      Array.from({ length: s.replicas }, (_, i) => `${s.name}#${i + 1}`),
+    );
+    this.#sink = new LogSink({ out: options.out, color: options.color, names });
     this.#files = new ServiceLogs(config);
     this.#record = new RunRecord(config.stateDir, relative(process.cwd(), config.file) || config.file);
   }
@@ -58,8 +61,9 @@ export class Berth {
       watchdogPid: watchdog.pid,
       cgroupDir: cgroups?.dir,
     });
+    this.#files.line(undefined, "berth", `started (pid ${process.pid}, run ${this.#record.runId})`);
     if (previous && leftovers > 0) {
-      this.#sink.event(
+      this.#say(
         undefined,
         `stopped ${leftovers} process${leftovers === 1 ? "" : "es"} left running by a previous berth (pid ${previous.pid}, started ${previous.startedAt})`,
       );
@@ -84,10 +88,13 @@ export class Berth {
   }
 
   #logEvent(event: SupervisorEvent): void {
-    const subject = eventSubject(event);
-    const message = describeEvent(event);
+    this.#say(eventSubject(event), describeEvent(event));
+  }
+
+  /** berth's own words, on its output and in the log files. */
+  #say(subject: string | undefined, message: string): void {
     this.#sink.event(subject, message);
-    if (subject) this.#files.line(subject, "berth", message);
+    this.#files.line(subject, "berth", message);
   }
 
   /** Stops every service, dependents first; idempotent. */
@@ -96,7 +103,7 @@ export class Berth {
       await this.#starting?.catch(() => {});
       const supervisor = this.#supervisor;
       if (supervisor) {
-        this.#sink.event(undefined, "stopping all services");
+        this.#say(undefined, "stopping all services");
         await supervisor.stop();
       }
       await this.#cgroups?.destroy();
@@ -110,7 +117,7 @@ export class Berth {
 
   /** Skips what remains of every stop ladder. */
   kill(): void {
-    this.#sink.event(undefined, "killing what is still running (SIGKILL)");
+    this.#say(undefined, "killing what is still running (SIGKILL)");
     this.#supervisor?.kill();
   }
 }

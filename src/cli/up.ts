@@ -22,8 +22,8 @@ export function registerUp(program: Command): void {
         interrupt: interruptProcess,
       });
       const onSignal = (signal: NodeJS.Signals) => shutdown.signal(signal);
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
+      // SIGQUIT (Ctrl-backslash) too: by default Node would end berth without stopping anything.
+      for (const signal of ["SIGINT", "SIGTERM", "SIGQUIT"] as const) process.on(signal, onSignal);
       // Node's default for SIGHUP is to exit, which would take every service down with
       // berth when its terminal closes. Reloading on SIGHUP comes with `berth reload`.
       process.on("SIGHUP", () =>

@@ -1,7 +1,8 @@
 import { formatDuration } from "../lib/durations.js";
 
 /** Durations as a person reads them in a log: whole milliseconds, or seconds to two decimals. */
-const took = (ms: number) => formatDuration(ms < 1000 ? Math.round(ms) : Math.round(ms / 10) * 10);
+const took = (ms: number) =>
+  ms < 0.5 ? "0ms" : formatDuration(ms < 1000 ? Math.round(ms) : Math.round(ms / 10) * 10);
 
 import type { SupervisorEvent } from "./events.js";
 import { describeExit } from "./exit-status.js";
@@ -16,9 +17,11 @@ export function describeEvent(event: SupervisorEvent): string {
     case "InstanceNotReady":
       return `not ready after ${took(event.afterMs)}; the readiness check says: ${event.reason}`;
     case "InstanceStartFailed":
-      return event.reason;
-    case "InstanceExited":
-      return `${describeExit(event.status)} after ${took(event.status.ranMs)}`;
+      return event.repeated ? "failed to start again, for the same reason" : event.reason;
+    case "InstanceExited": {
+      const exit = `${describeExit(event.status)} after ${took(event.status.ranMs)}`;
+      return event.willRestart ? exit : `${exit}; not restarted (restart: ${event.restartMode})`;
+    }
     case "InstanceStopSignal":
       return event.atMs > 0
         ? `sending ${event.signal} (${took(event.atMs)} into the stop)`

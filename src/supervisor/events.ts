@@ -1,3 +1,4 @@
+import type { RestartMode } from "../config/config.js";
 import type { ExitStatus } from "./exit-status.js";
 
 // What the supervisor tells the rest of berth (the log, the proxy, the admin API).
@@ -12,8 +13,14 @@ export type SupervisorEvent =
   | (InstanceRef & { type: "InstanceStarted"; label: string; port?: number })
   | (InstanceRef & { type: "InstanceReady"; port?: number; afterMs: number })
   | (InstanceRef & { type: "InstanceNotReady"; afterMs: number; reason: string })
-  | (InstanceRef & { type: "InstanceStartFailed"; reason: string })
-  | (InstanceRef & { type: "InstanceExited"; status: ExitStatus; willRestart: boolean })
+  /** `repeated`: the same reason as the attempt before. */
+  | (InstanceRef & { type: "InstanceStartFailed"; reason: string; repeated: boolean })
+  | (InstanceRef & {
+      type: "InstanceExited";
+      status: ExitStatus;
+      willRestart: boolean;
+      restartMode: RestartMode;
+    })
   | (InstanceRef & { type: "InstanceStopSignal"; signal: NodeJS.Signals; atMs: number })
   | (InstanceRef & { type: "InstanceStopped"; signal?: NodeJS.Signals; afterMs: number; status: ExitStatus })
   | (InstanceRef & { type: "InstanceLeftoversKilled"; count: number })

@@ -9,7 +9,14 @@ import { type LaunchPlan, launchPlan } from "./instance-environment.js";
 import { type Effect, type InstanceState, type LifecycleEvent, transition } from "./lifecycle.js";
 import type { PortAllocator } from "./port-allocator.js";
 import { Backoff, shouldRestart } from "./restart-policy.js";
-import type { OutputStream, RunEnd, RunningInstance, Runtime } from "./runtime/runtime.js";
+import { resolveExecutable } from "./runtime/executable.js";
+import {
+  type OutputStream,
+  type RunEnd,
+  type RunningInstance,
+  type Runtime,
+  StartError,
+} from "./runtime/runtime.js";
 import { StopLadder } from "./stop-ladder.js";
 
 export interface InstanceDeps {
@@ -24,6 +31,15 @@ export interface InstanceDeps {
   runId: string;
   /** Called after every change of state, once its effects have started. */
   stateChanged?: () => void;
+}
+
+/** The exec probe's program, found before anything starts: a missing one is a failure to start. */
+function readinessProgram(name: string, cwd: string, path: string | undefined): string {
+  try {
+    return resolveExecutable(name, cwd, path);
+  } catch (error) {
+    throw new StartError(`the readiness check (ready.exec): ${(error as Error).message}`);
+  }
 }
 
 /** When a slow start is first reported; then at twice that, and so on. */
@@ -49,6 +65,8 @@ export class Instance {
   /** A kill asked for while the spawn was still in flight: the ladder starts at SIGKILL. */
   #killRequested = false;
   #restartTimer: Timer | undefined;
+  /** The reason of the last failure to start, while starting keeps failing: said in full once. */
+  #startFailure: string | undefined;
   #stateWaiters: (() => void)[] = [];
   readonly #backoff: Backoff;
   readonly history = new ExitHistory();
@@ -169,6 +187,8 @@ export class Instance {
     try {
       this.#port = await deps.ports.portFor(this.name, service.port, this.#port);
       this.#plan = launchPlan(service, deps.baseEnv, `${deps.runId}/${this.name}`, this.#port);
+      const probe = this.#plan.probeArgv;
+      if (probe?.[0]) probe[0] = readinessProgram(probe[0], service.cwd, this.#plan.env.PATH);
       // Stopped while the port was being found: there is nothing to start any more.
       if (this.#state !== "starting") {
         this.#dispatch({ type: "spawn_failed", restart: false });
@@ -187,6 +207,7 @@ export class Instance {
       return;
     }
     this.#running = running;
+    this.#startFailure = undefined;
     this.#spawnedAt = deps.clock.now();
     void running.ended.then((end) => this.#ended(end));
     this.#dispatch({ type: "spawned" });
@@ -203,7 +224,9 @@ export class Instance {
     };
     this.#lastExit = status;
     this.history.record(status);
-    this.deps.emit({ ...this.#ref(), type: "InstanceStartFailed", reason });
+    const repeated = reason === this.#startFailure;
+    this.#startFailure = reason;
+    this.deps.emit({ ...this.#ref(), type: "InstanceStartFailed", reason, repeated });
     this.#dispatch({ type: "spawn_failed", restart: this.#restartAfter(status) });
   }
 
@@ -224,6 +247,7 @@ export class Instance {
         type: "InstanceExited",
         status,
         willRestart: this.#restartAfter(status),
+        restartMode: this.service.restart,
       });
     }
   }

@@ -42,6 +42,14 @@ test("instance lines are prefixed with the instance, padded to the longest name 
   assert.deepEqual(lines(out), ["web#1 | hello", "cache#1 | ready", "web#2   | hi"]);
 });
 
+test("given the names up front, the prefix column is as wide from the first line", () => {
+  const out = new SlowOutput();
+  const sink = new LogSink({ out, color: false, names: ["web#1", "worker#1"] });
+  sink.instanceLine("web#1", "stdout", "hello");
+  sink.instanceLine("worker#1", "stdout", "hi");
+  assert.deepEqual(lines(out), ["web#1    | hello", "worker#1 | hi"]);
+});
+
 test("events: about an instance, and about berth itself", () => {
   const out = new SlowOutput();
   const sink = new LogSink({ out, color: false });

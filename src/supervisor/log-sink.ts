@@ -16,6 +16,8 @@ export interface LogSinkOptions {
   color: boolean;
   /** Buffered bytes in `out` beyond which lines are dropped rather than queued. */
   maxBufferedBytes?: number;
+  /** The names lines will come from (`web#1`, …), so the prefix column is as wide from the first line. */
+  names?: string[];
 }
 
 // Colours that read on dark and light terminals. No red: a prefix in red would read as an error.
@@ -36,6 +38,7 @@ export class LogSink {
   constructor(opts: LogSinkOptions) {
     this.#out = opts.out;
     this.#color = opts.color;
+    this.#width = Math.max(0, ...(opts.names ?? []).map((name) => name.length));
     // Below the stream's highWaterMark no write returns false, so no 'drain' would ever come to
     // report the drops.
     this.#maxBufferedBytes = Math.max(

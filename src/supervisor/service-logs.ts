@@ -26,10 +26,14 @@ export class ServiceLogs {
     }
   }
 
-  /** `subject` is an instance ("web#1") or a service name. */
-  line(subject: string, stream: "stdout" | "stderr" | "berth", text: string): void {
-    const service = subject.split("#")[0]!;
-    this.#files.get(service)?.write(logFileLine(new Date(), subject, stream, text));
+  /**
+   * `subject` is an instance ("web#1") or a service name; undefined for berth's own events
+   * (started, stopping all services), which go into every file so each one tells its runs apart.
+   */
+  line(subject: string | undefined, stream: "stdout" | "stderr" | "berth", text: string): void {
+    const files = subject ? [this.#files.get(subject.split("#")[0]!)] : [...this.#files.values()];
+    const line = logFileLine(new Date(), subject ?? "berth", stream, text);
+    for (const file of files) file?.write(line);
   }
 
   async close(): Promise<void> {

@@ -60,10 +60,12 @@ services:
         assertConsecutive(numbersIn(text), 1, LINES);
         // Nothing but chatty's lines and berth's events: nothing dropped, nothing cut.
         const other = text.split("\n").filter((l) => l && !NUMBERED.test(l));
-        assert.equal(other.length, 3, other.join("\n"));
-        assert.match(other[0]!, /^\S+ chatty#1 berth started \(pid \d+\)$/);
-        assert.match(other[1]!, /^\S+ chatty#1 berth ready in \S+$/);
-        assert.match(other[2]!, /^\S+ chatty#1 stdout done$/);
+        assert.equal(other.length, 4, other.join("\n"));
+        // Each run of berth begins with a line of its own, so runs in one file are told apart.
+        assert.match(other[0]!, /^\S+ berth berth started \(pid \d+, run [0-9a-f]+\)$/);
+        assert.match(other[1]!, /^\S+ chatty#1 berth started \(pid \d+\)$/);
+        assert.match(other[2]!, /^\S+ chatty#1 berth ready in \S+$/);
+        assert.match(other[3]!, /^\S+ chatty#1 stdout done$/);
 
         berth.signal("SIGTERM");
         await berth.waitFor(berthSays("chatty#1", "stopped by SIGTERM"));
