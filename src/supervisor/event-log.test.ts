@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { describeEvent, eventSubject } from "./event-log.js";
+
+const ref = { service: "web", instance: "web#1" };
+const exit = { code: 3, signal: null, at: 0, ranMs: 1234 };
+
+test("an exit says whether it is restarted, and why not", () => {
+  assert.equal(
+    describeEvent({ ...ref, type: "InstanceExited", status: exit, willRestart: true, restartMode: "always" }),
+    "exited with code 3 after 1.23s",
+  );
+  assert.equal(
+    describeEvent({ ...ref, type: "InstanceExited", status: exit, willRestart: false, restartMode: "never" }),
+    "exited with code 3 after 1.23s; not restarted (restart: never)",
+  );
+});
+
+test("a failure to start is spelled out once, then only said again", () => {
+  const reason = 'starting web#1: executable "x" not found in PATH (/usr/bin:/bin)';
+  assert.equal(describeEvent({ ...ref, type: "InstanceStartFailed", reason, repeated: false }), reason);
+  assert.equal(
+    describeEvent({ ...ref, type: "InstanceStartFailed", reason, repeated: true }),
+    "failed to start again, for the same reason",
+  );
+});
+
+test("durations read as a person writes them", () => {
+  assert.equal(describeEvent({ ...ref, type: "InstanceReady", afterMs: 0.2 }), "ready in 0ms");
+  assert.equal(describeEvent({ ...ref, type: "InstanceReady", afterMs: 165.4 }), "ready in 165ms");
+});
+
+test("berth's own events belong to no instance", () => {
+  const idle = { type: "SupervisorIdle", neverStarted: ["web"] } as const;
+  assert.equal(eventSubject(idle), undefined);
+  assert.match(describeEvent(idle), /^no service is running any more; web will not start/);
+});
