@@ -23,6 +23,11 @@ export interface LoadResult {
 export interface ParseOptions {
   /** Berth's environment, for warning about ${VAR}s that nothing sets. Default: process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * Warn about a command, ready.exec or cwd that cannot be found on this machine. Default: true;
+   * tests of other rules turn it off, so their made-up programs do not add warnings.
+   */
+  checkFiles?: boolean;
 }
 
 export async function loadConfig(file: string): Promise<LoadResult> {
@@ -55,7 +60,7 @@ export function parseConfigText(text: string, file: string, options: ParseOption
     found.push(...schemaIssues);
     const normalized = normalize(source.data, schemaIssues, abs, found);
     if (normalized) {
-      checkRules(normalized, options.env ?? process.env, found);
+      checkRules(normalized, options.env ?? process.env, found, options.checkFiles ?? true);
       config = normalized.config;
     }
   }

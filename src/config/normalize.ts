@@ -115,7 +115,7 @@ function normalizeService(
   const port: PortSpec =
     w.port === undefined
       ? { kind: "none" }
-      : w.port === "auto"
+      : typeof w.port === "string" // the schema let only auto through, in any case
         ? { kind: "auto" }
         : { kind: "fixed", port: w.port };
 

@@ -7,17 +7,21 @@ import { findCycles } from "./dependency-graph.js";
 import { referencedVars } from "./expand.js";
 import { error, type PathIssue, type PathSegment, warning } from "./issue.js";
 import type { Normalized, NormalizedService } from "./normalize.js";
+import { checkProgramsExist } from "./program-check.js";
 
 export function checkRules(
   normalized: Normalized,
   env: Record<string, string | undefined>,
   issues: PathIssue[],
+  checkFiles = true,
 ): void {
   checkDependencies(normalized, issues);
   checkPorts(normalized.services, issues);
   for (const service of normalized.services) {
     checkProbeNeedsPort(service, issues);
+    checkEnvCycles(service, issues);
     checkVars(service, env, issues);
+    if (checkFiles) checkProgramsExist(service, env, issues);
   }
 }
 
@@ -80,6 +84,32 @@ function checkProbeNeedsPort({ config, broken }: NormalizedService, issues: Path
       error(
         ["services", config.name, "ready", kind],
         `${kind === "http" ? "an" : "a"} ${kind} probe needs a port to connect to; add port: auto (or the port the service listens on), or use ready: { exec: … }`,
+      ),
+    );
+  }
+}
+
+/**
+ * env entries referring to each other in a circle have no value: `A: ${B}` with `B: ${A}` would
+ * fall back to berth's own A and fail at start with a misleading "${A} is not set". An entry
+ * naming itself is not a cycle: it means berth's value (PATH: /x:${PATH}).
+ */
+function checkEnvCycles({ config, broken }: NormalizedService, issues: PathIssue[]): void {
+  if (broken.has("env")) return;
+  const keys = Object.keys(config.env);
+  const edges = new Map<string, string[]>();
+  for (const key of keys) {
+    edges.set(
+      key,
+      referencedVars(config.env[key]!).filter((name) => name !== key && Object.hasOwn(config.env, name)),
+    );
+  }
+  for (const cycle of findCycles(keys, edges)) {
+    const shown = [...cycle, cycle[0]!].map((key) => `env.${key}`).join(" → ");
+    issues.push(
+      error(
+        ["services", config.name, "env", cycle[0]!],
+        `variable cycle: ${shown}; none of them can be given a value: remove one of these references`,
       ),
     );
   }

@@ -13,6 +13,9 @@ import { SIZE_PATTERN } from "./size.js";
 export const NO_SERVICES = "no services defined; add a services: map (see docs/config.md)";
 // No /i flag: the pattern is copied into the JSON Schema, whose patterns have no flags.
 export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+/** An environment variable name, as ${NAME} can refer to it. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const PORT_AUTO = /^[Aa][Uu][Tt][Oo]$/;
 export const RESTART_MODES = ["always", "on-failure", "never"] as const;
 
 type Iss = { input?: unknown; code?: string };
@@ -193,7 +196,10 @@ export const writtenServiceSchema = z
         .meta({ description: "Working directory, relative to the config file's directory (the default)." }),
       env: z
         .record(
-          z.string().regex(/^[^=\0]+$/, { error: "an environment variable name cannot contain = or NUL" }),
+          z.string().regex(ENV_NAME, {
+            error: (iss) =>
+              `${JSON.stringify(iss.input)} is not a variable name: names use letters, digits and _, and do not start with a digit`,
+          }),
           z.union([z.string(), z.number(), z.boolean()], { error: envValueError }),
           { error: expected("a map of NAME: value") },
         )
@@ -208,7 +214,8 @@ export const writtenServiceSchema = z
         .union(
           [
             z.int({ error: portError }).min(1, { error: portError }).max(65535, { error: portError }),
-            z.literal("auto", { error: portError }),
+            // Any case, like signals and sizes: auto, AUTO, Auto.
+            z.string({ error: portError }).regex(PORT_AUTO, { error: portError }),
           ],
           { error: portError },
         )

@@ -1,6 +1,6 @@
 import { describeExit, type ExitStatus } from "./exit-status.js";
 
-/** The most recent exits of one Service, newest last: what a crash loop is reported with. */
+/** The most recent exits of one Instance, newest last: what a crash loop is reported with. */
 export class ExitHistory {
   readonly #exits: ExitStatus[] = [];
 

@@ -77,3 +77,23 @@ test("shebangInterpreter reads the first word after #!, as the kernel does", () 
   assert.equal(shebangInterpreter(script("d", "echo no\n")), undefined);
   assert.equal(shebangInterpreter(join(dir, "does-not-exist")), undefined);
 });
+
+test("a path that cannot be run says why: missing, not executable, or a directory", () => {
+  script("plain.sh", "#!/bin/sh\n", 0o644);
+  assert.equal(
+    startError(() => resolveExecutable("./plain.sh", dir, "/usr/bin:/bin")),
+    '"./plain.sh" is not executable (chmod +x ./plain.sh)',
+  );
+  assert.equal(
+    startError(() => resolveExecutable("./missing.sh", dir, "/usr/bin:/bin")),
+    `"./missing.sh" does not exist (looked at ${join(dir, "missing.sh")})`,
+  );
+  assert.equal(
+    startError(() => resolveExecutable(dir, "/", "/usr/bin:/bin")),
+    `"${dir}" is a directory, not a program (looked at ${dir})`,
+  );
+  assert.equal(
+    startError(() => resolveExecutable("./plain.sh/x", dir, "/usr/bin:/bin")),
+    `"./plain.sh/x" does not exist: part of its path is not a directory (looked at ${join(dir, "plain.sh/x")})`,
+  );
+});

@@ -22,12 +22,24 @@ export function resolveExecutable(name: string, cwd: string, pathVar: string | u
     checkInterpreter(name, candidate, cwd);
     return candidate;
   }
-  if (name.includes("/")) {
-    throw new StartError(
-      `executable "${name}" does not exist or is not executable (looked at ${candidates[0]})`,
-    );
-  }
+  if (name.includes("/")) throw new StartError(whyNotRunnable(name, candidates[0]!));
   throw new StartError(`executable "${name}" not found in PATH (${pathVar ?? "PATH is not set"})`);
+}
+
+/** Why the program at `path` (written as `name`, which contains a /) cannot be run. */
+function whyNotRunnable(name: string, path: string): string {
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return `"${name}" does not exist (looked at ${path})`;
+    if (code === "ENOTDIR")
+      return `"${name}" does not exist: part of its path is not a directory (looked at ${path})`;
+    return `"${name}" cannot be run: ${(e as Error).message}`;
+  }
+  if (!isFile) return `"${name}" is a directory, not a program (looked at ${path})`;
+  return `"${name}" is not executable (chmod +x ${name})`;
 }
 
 /**
