@@ -3,7 +3,7 @@
 // read. Run with BERTH_UPDATE_GOLDEN=1 to rewrite the expected files, then review the diff.
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { formatIssue, parseConfigText } from "./load.js";
@@ -11,7 +11,10 @@ import { formatIssue, parseConfigText } from "./load.js";
 const dir = fileURLToPath(new URL("../../test/golden/config/", import.meta.url));
 const update = process.env.BERTH_UPDATE_GOLDEN === "1";
 // A fixed environment, so a ${VAR} warning does not depend on the machine running the tests.
-const env = { PATH: "/usr/bin:/bin", HOME: "/home/golden" };
+// Its PATH finds sh, and the node running the tests wherever it is installed; messages show it
+// as <PATH>, like the golden directory as <golden>, so expected files do not depend on the machine.
+const PATH = [...new Set(["/usr/bin", "/bin", dirname(process.execPath)])].join(":");
+const env = { PATH, HOME: "/home/golden" };
 
 const cases = readdirSync(dir)
   .filter((f) => f.endsWith(".yaml"))
@@ -26,9 +29,11 @@ for (const yamlFile of cases) {
   test(`golden config: ${name}`, () => {
     const file = join(dir, yamlFile);
     const result = parseConfigText(readFileSync(file, "utf8"), file, { env });
-    // A message naming a path in the golden directory shows it as <golden>, whatever the checkout.
     const actual = result.issues
-      .map((i) => `${formatIssue(i, dir).replaceAll(dir.slice(0, -1), "<golden>")}\n`)
+      .map((i) =>
+        formatIssue(i, dir).replaceAll(dir.slice(0, -1), "<golden>").replaceAll(`(${PATH})`, "(<PATH>)"),
+      )
+      .map((line) => `${line}\n`)
       .join("");
     const expectedFile = join(dir, `${name}.expected`);
     if (update) {

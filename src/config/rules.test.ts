@@ -79,3 +79,29 @@ test("tcp and http probes need a port", () => {
     [],
   );
 });
+
+test("port: auto is accepted in any case, like signals and sizes", () => {
+  for (const written of ["auto", "AUTO", "Auto"]) {
+    const { config, issues } = parseConfigText(
+      `services:\n  web: { command: x, port: ${written} }\n`,
+      "/srv/berth.yaml",
+      { env: {}, checkFiles: false },
+    );
+    assert.deepEqual(issues, [], written);
+    assert.deepEqual(config?.services[0]?.port, { kind: "auto" }, written);
+  }
+  assert.deepEqual(problems("services:\n  web: { command: x, port: automatic }\n"), [
+    "services.web.port: expected a port number from 1 to 65535, or auto",
+  ]);
+});
+
+test("env entries referring to each other in a circle are an error; naming itself is not", () => {
+  assert.deepEqual(
+    problems('services:\n  web:\n    command: x\n    env: { A: "${B}", B: "${A}", PATH: "/x:${PATH}" }\n', {
+      PATH: "/usr/bin",
+    }),
+    [
+      "services.web.env.A: variable cycle: env.A → env.B → env.A; none of them can be given a value: remove one of these references",
+    ],
+  );
+});

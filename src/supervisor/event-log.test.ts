@@ -31,7 +31,7 @@ test("durations read as a person writes them", () => {
 });
 
 test("berth's own events belong to no instance", () => {
-  const idle = { type: "SupervisorIdle", neverStarted: ["web"] } as const;
+  const idle = { type: "SupervisorIdle" as const, neverStarted: ["web"] };
   assert.equal(eventSubject(idle), undefined);
   assert.match(describeEvent(idle), /^no service is running any more; web will not start/);
 });

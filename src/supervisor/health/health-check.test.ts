@@ -213,3 +213,48 @@ test("with a real TCP probe, becomes ready once something listens on the port", 
     server.close();
   }
 });
+
+/** A check whose probe fails at once, every time; returns when each attempt was made. */
+function alwaysFailing(intervalMs: number) {
+  const clock = new FakeClock();
+  const attemptsAt: number[] = [];
+  const probe: Probe = {
+    run: () => {
+      attemptsAt.push(clock.now());
+      return Promise.resolve({ ok: false, reason: "GET /healthz: 503" });
+    },
+  };
+  const check = new HealthCheck({ probe, target, intervalMs, timeoutMs: 1000, clock, onReady: () => {} });
+  return { clock, check, attemptsAt };
+}
+
+/** Advances the fake clock in steps, letting each failed attempt schedule the next. */
+async function runFor(clock: FakeClock, ms: number, step = 50) {
+  for (let t = 0; t < ms; t += step) {
+    await settleCallbacks();
+    clock.advance(step);
+  }
+  await settleCallbacks();
+}
+
+test("after 10s without success, a short interval slows to once a second", async () => {
+  const { clock, check, attemptsAt } = alwaysFailing(100);
+  check.start();
+  await runFor(clock, 14_000);
+  check.stop();
+  const early = attemptsAt.filter((t) => t < 10_000);
+  assert.equal(early.length, 100, "every 100ms for the first 10s");
+  assert.deepEqual(
+    attemptsAt.filter((t) => t >= 10_000),
+    [10_000, 11_000, 12_000, 13_000, 14_000],
+    "then once a second",
+  );
+});
+
+test("an interval longer than a second is kept after 10s", async () => {
+  const { clock, check, attemptsAt } = alwaysFailing(3_000);
+  check.start();
+  await runFor(clock, 20_000, 500);
+  check.stop();
+  assert.deepEqual(attemptsAt, [0, 3_000, 6_000, 9_000, 12_000, 15_000, 18_000]);
+});

@@ -1,8 +1,15 @@
 // The schedule around a Probe: try at once, then again intervalMs after each failed attempt
-// finished, until one passes. Attempts never overlap, so a slow backend is not piled on.
+// finished, until one passes. Attempts never overlap, so a slow backend is not piled on. A
+// service still not ready after PATIENT_FOR_MS is probed at most once per SLOW_INTERVAL_MS, so a
+// never-ready http service's access log is not flooded ten times a second forever.
 import type { Clock, Timer } from "../../lib/clock.js";
 import { formatDuration } from "../../lib/durations.js";
 import type { Probe, ProbeResult, ProbeTarget } from "./probe.js";
+
+/** How long after start the configured interval is kept. */
+export const PATIENT_FOR_MS = 10_000;
+/** The shortest interval after that (a longer configured interval is kept). */
+export const SLOW_INTERVAL_MS = 1_000;
 
 export interface HealthCheckOptions {
   probe: Probe;
@@ -17,6 +24,7 @@ export interface HealthCheckOptions {
 export class HealthCheck {
   readonly #opts: HealthCheckOptions;
   #started = false;
+  #startedAt = 0;
   #finished = false;
   #lastFailure: string | undefined;
   #attempt: AbortController | undefined;
@@ -35,6 +43,7 @@ export class HealthCheck {
   start(): void {
     if (this.#started || this.#finished) return;
     this.#started = true;
+    this.#startedAt = this.#opts.clock.now();
     this.#runAttempt();
   }
 
@@ -90,7 +99,10 @@ export class HealthCheck {
     this.#opts.onFailure?.(result.reason);
     // onFailure may have stopped us.
     if (this.#finished) return;
-    this.#timer = this.#opts.clock.setTimer(this.#opts.intervalMs, () => this.#runAttempt());
+    const { clock, intervalMs } = this.#opts;
+    const patient = clock.now() - this.#startedAt < PATIENT_FOR_MS;
+    const delay = patient ? intervalMs : Math.max(intervalMs, SLOW_INTERVAL_MS);
+    this.#timer = clock.setTimer(delay, () => this.#runAttempt());
   }
 }
 

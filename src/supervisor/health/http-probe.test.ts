@@ -69,19 +69,46 @@ test("reads the whole body before passing, so the backend sees no reset", async 
       });
       res.setHeader("Content-Length", chunk.length * chunks);
       for (let i = 0; i < chunks && !failed && !res.destroyed; i++) {
-        if (!res.write(chunk)) await Promise.race([once(res, "drain"), once(res, "close")]);
+        if (!res.write(chunk)) await drainOrClose(res);
       }
       res.end();
       return !failed && !res.destroyed;
     })();
   });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+  process.on("warning", onWarning);
   try {
     assert.deepEqual(await new HttpProbe("/").run(target(port), noAbort()), { ok: true });
     assert.equal(await sent, true, "the whole body was read by the probe");
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+    assert.deepEqual(
+      warnings.filter((w) => w.startsWith("MaxListenersExceededWarning")),
+      [],
+      "neither the probe nor the test's server piles up listeners",
+    );
   } finally {
+    process.off("warning", onWarning);
     server.close();
   }
 });
+
+/**
+ * Waits for "drain" or "close", whichever comes first, and removes the other's listener: a
+ * bare Promise.race of two once()s leaves one listener (and its "error" listener) behind per
+ * call, which on a long body exceeds the emitter's limit of 10.
+ */
+async function drainOrClose(res: ServerResponse): Promise<void> {
+  const done = new AbortController();
+  try {
+    await Promise.race([
+      once(res, "drain", { signal: done.signal }),
+      once(res, "close", { signal: done.signal }),
+    ]);
+  } finally {
+    done.abort();
+  }
+}
 
 test("works against ::1", async () => {
   const { server, port } = await serve((_req, res) => res.end(), "::1");
