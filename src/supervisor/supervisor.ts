@@ -10,7 +10,7 @@ import { Service } from "./service.js";
 export class Supervisor {
   readonly services = new Map<string, Service>();
   readonly #listeners = new Set<SupervisorEventListener>();
-  /** Services waiting for their dependencies: looked at again after every event and at stop. */
+  /** Services waiting for their dependencies: looked at again after every change of state and at stop. */
   readonly #waiting = new Set<() => void>();
   #stopping: Promise<void> | undefined;
   #stopped = new Map<string, Promise<void>>();
@@ -85,9 +85,14 @@ export class Supervisor {
 
   /** Stops everything, dependents first; idempotent. Resolves when nothing is left running. */
   stop(): Promise<void> {
-    this.#stopping ??= Promise.all([...this.services.values()].map((s) => this.#stopService(s))).then(
-      () => {},
-    );
+    if (!this.#stopping) {
+      // First nothing restarts any more, then each service stops in its turn: a dependency
+      // waiting for its dependents to stop must not crash-loop meanwhile.
+      for (const service of this.services.values()) service.stayDown();
+      this.#stopping = Promise.all([...this.services.values()].map((s) => this.#stopService(s))).then(
+        () => {},
+      );
+    }
     for (const check of this.#waiting) check();
     return this.#stopping;
   }

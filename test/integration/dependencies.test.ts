@@ -49,3 +49,34 @@ services:
     },
   ),
 );
+
+test(
+  "while berth stops, a dependency that crashes waiting for its dependents to stop is not restarted",
+  { timeout: 30_000 },
+  () =>
+    withBerth(
+      `
+services:
+  db:
+    command: ${fixture("crash-after.mjs", 300, 1)}
+    backoff: { initial: 50ms, max: 50ms }
+  web:
+    command: ${fixture("ignores-sigterm.mjs")}
+    depends_on: [db]
+    stop: [{ signal: SIGTERM }, { signal: SIGKILL, after: 1500ms }]
+`,
+      async (berth) => {
+        await berth.waitFor(instanceSays("web#1", "up pid="));
+        berth.signal("SIGINT");
+        const stopping = await berth.waitFor(/^\[berth\] stopping all services$/);
+        await berth.waitFor(berthSays("web#1", "stopped by SIGKILL"), { after: stopping });
+        assert.deepEqual(await berth.waitForExit(), { code: 0, signal: null });
+        const after = berth.lines.slice(berth.lines.indexOf(stopping));
+        assert.equal(
+          after.filter((l) => /^db#1\s+\| \[berth\] (started|restarting)/.test(l.text)).length,
+          0,
+          berth.output,
+        );
+      },
+    ),
+);
