@@ -44,10 +44,6 @@ export class Berth {
     this.#record = new RunRecord(config.stateDir, relative(process.cwd(), config.file) || config.file);
   }
 
-  get supervisor(): Supervisor | undefined {
-    return this.#supervisor;
-  }
-
   start(): Promise<void> {
     this.#starting ??= this.#start();
     return this.#starting;
