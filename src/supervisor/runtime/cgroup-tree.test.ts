@@ -19,10 +19,15 @@ test("an instance's cgroup holds what it starts, even in a new session, and empt
     t.skip("cgroup v2 is not writable here: berth falls back to process groups and its marker");
     return;
   }
-  // A shell that at once starts a grandchild in its own session, then waits.
-  const [command, ...args] = await tree.wrap("web#1", ["/bin/sh", "-c", "setsid sleep 300 & echo $!; wait"]);
-  const child = spawn(command!, args, { stdio: ["ignore", "pipe", "ignore"] });
+  // A shell that, once told to, starts a grandchild in its own session, then waits.
+  assert.equal(await tree.prepare("web#1"), true);
+  const child = spawn("/bin/sh", ["-c", "read go; setsid sleep 300 & echo $!; wait"], {
+    stdio: ["pipe", "pipe", "ignore"],
+  });
   try {
+    assert.equal(tree.place("web#1", child.pid!), true);
+    assert.deepEqual(tree.members("web#1"), [child.pid]);
+    child.stdin!.write("go\n");
     const grandchild = await new Promise<number>((resolve) =>
       child.stdout!.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
     );

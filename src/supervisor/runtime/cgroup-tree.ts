@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -8,10 +8,6 @@ import { join } from "node:path";
  * system lets berth create cgroups (root, or a delegated subtree); elsewhere berth relies
  * on process groups and its environment marker alone.
  */
-// $1 is the cgroup.procs file, the rest the program. If joining fails the program still runs,
-// covered by its process group and marker as on a system without cgroups.
-const JOIN_THEN_EXEC = 'echo $$ > "$1" 2>/dev/null; shift; exec "$@"';
-
 export class CgroupTree {
   private constructor(readonly dir: string) {}
 
@@ -39,18 +35,28 @@ export class CgroupTree {
     }
   }
 
-  /**
-   * Wraps argv so the process joins the instance's cgroup before it execs the program: it
-   * cannot fork anything outside it first. Unchanged argv when the cgroup cannot be made.
-   */
-  async wrap(instance: string, argv: string[]): Promise<string[]> {
-    const leaf = this.#leaf(instance);
+  /** Makes the instance's cgroup, before its process is started; false where that failed. */
+  async prepare(instance: string): Promise<boolean> {
     try {
-      await mkdir(leaf, { recursive: true });
+      await mkdir(this.#leaf(instance), { recursive: true });
+      return true;
     } catch {
-      return argv;
+      return false;
     }
-    return ["/bin/sh", "-c", JOIN_THEN_EXEC, "berth-cgroup", join(leaf, "cgroup.procs"), ...argv];
+  }
+
+  /**
+   * Moves a process just spawned into the instance's cgroup. Synchronous, and called in the
+   * same tick as spawn(): the child is then still exec'ing (setpriv, then the program), long
+   * before it can fork anything. Should it win that race, its group and marker still find it.
+   */
+  place(instance: string, pid: number): boolean {
+    try {
+      writeFileSync(join(this.#leaf(instance), "cgroup.procs"), String(pid));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The pids in the instance's cgroup now; read synchronously, for signal() and alive(). */

@@ -29,10 +29,12 @@ export class ProcessRuntime implements Runtime {
     if (!existsSync(spec.cwd)) throw new StartError(`the working directory ${spec.cwd} does not exist`);
     const executable = resolveExecutable(name, spec.cwd, spec.env.PATH);
     const { sweeper, cgroups } = this.options;
-    const program = (await cgroups?.wrap(spec.instance, [executable, ...args])) ?? [executable, ...args];
+    const cgroup = (await cgroups?.prepare(spec.instance)) ? cgroups : undefined;
     // --pdeathsig: if berth is SIGKILLed, the kernel kills the child too.
     const setpriv = findSetpriv();
-    const argv = setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...program] : program;
+    const argv = setpriv
+      ? [setpriv, "--pdeathsig", "KILL", "--", executable, ...args]
+      : [executable, ...args];
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: spec.cwd,
       env: spec.env,
@@ -42,6 +44,7 @@ export class ProcessRuntime implements Runtime {
       stdio: ["ignore", "pipe", "pipe"],
       argv0: name,
     });
+    if (child.pid !== undefined) cgroup?.place(spec.instance, child.pid);
     await spawned(child);
     const pid = child.pid!;
     pipeLines(child, "stdout", spec);
