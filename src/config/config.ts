@@ -65,3 +65,56 @@ export interface Config {
   /** In the order written. */
   services: ServiceConfig[];
 }
+
+// ---- The proxy's sites (issue 3). Parsed and checked; served once the proxy lands. ----
+
+export interface ListenAddress {
+  /** An IP address to bind: "127.0.0.1", "::1", "0.0.0.0", "::". */
+  host: string;
+  port: number;
+}
+
+export interface HeaderOps {
+  /** Replace (or add) these headers. Names as written; matched case-insensitively. */
+  set: Record<string, string>;
+  /** Add a value, keeping any already there. */
+  add: Record<string, string>;
+  /** Remove these headers. */
+  remove: string[];
+}
+
+export type UpstreamConfig =
+  | { kind: "service"; service: string; balance: "round_robin" | "least_conn" }
+  | { kind: "url"; url: URL };
+
+export interface RouteTimeouts {
+  /** Connecting to the upstream. */
+  connectMs: number;
+  /** Until the upstream's response head arrives. */
+  responseHeaderMs: number;
+  /** No byte either way for this long ends the exchange. */
+  idleMs: number;
+}
+
+export interface RouteConfig {
+  /** A normalized path prefix that starts (and, unless it is "/", does not end) with "/". */
+  path: string;
+  stripPrefix: boolean;
+  upstream: UpstreamConfig;
+  /** Send the client's Host to the upstream (default), or the upstream's own. */
+  preserveHost: boolean;
+  requestHeaders: HeaderOps;
+  responseHeaders: HeaderOps;
+  timeouts: RouteTimeouts;
+}
+
+export interface SiteConfig {
+  listen: ListenAddress[];
+  /** Exact names and "*.domain" wildcards, lower-cased; empty = any host. */
+  hosts: string[];
+  /** Answers requests for a Host no site on its listener names. */
+  isDefault: boolean;
+  /** Peers whose X-Forwarded-* / Forwarded headers are kept and appended to (CIDR, normalized). */
+  trustedProxies: string[];
+  routes: RouteConfig[];
+}
