@@ -64,6 +64,8 @@ export interface Config {
   stateDir: string;
   /** In the order written. */
   services: ServiceConfig[];
+  /** The proxy's sites, in the order written. Checked, but not served yet. */
+  sites: SiteConfig[];
 }
 
 // ---- The proxy's sites (issue 3). Parsed and checked; served once the proxy lands. ----

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { test } from "node:test";
 import { formatIssue, loadConfig, parseConfigText } from "./load.js";
+import { SITES_IGNORED } from "./normalize.js";
 
 async function inTempDir(fn: (dir: string) => Promise<void>) {
   const dir = await mkdtemp(join(tmpdir(), "berth-config-"));
@@ -105,19 +106,84 @@ test("an empty file has no services", () => {
   );
 });
 
-test("sites: is accepted and ignored for now, with a warning", () => {
+test("sites: are checked and normalized, and said not to be served yet", () => {
   const { config, issues } = parseConfigText(
-    "sites:\n  - { listen: 8080, anything: [goes] }\nservices:\n  web: { command: x }\n",
+    [
+      "sites:",
+      "  - listen: [8080, '[::1]:9090', 8080]",
+      "    hosts: [Example.com, example.COM, '*.example.org']",
+      "    default: true",
+      "    trusted_proxies: [10.0.0.0/8, '::1']",
+      "    routes:",
+      "      - path: /api/",
+      "        service: web",
+      "        strip_prefix: true",
+      "        headers: { request: { set: { X-Forwarded-Port: 80 } }, response: { remove: [Server] } }",
+      "        timeouts: { connect: 1s }",
+      "      - { path: /ext, url: 'http://10.0.0.2:8000', preserve_host: false }",
+      "services:",
+      "  web: { command: x, port: auto }",
+      "",
+    ].join("\n"),
     "/a/berth.yaml",
     { checkFiles: false },
   );
   assert.deepEqual(
     issues.map((i) => formatIssue(i, "/a")),
+    [`berth.yaml:1:1 warning: sites: ${SITES_IGNORED}`],
+  );
+  const site = config!.sites[0]!;
+  const ops = { set: {}, add: {}, remove: [] };
+  assert.deepEqual(
+    { ...site, routes: [] },
+    {
+      listen: [
+        { host: "0.0.0.0", port: 8080 },
+        { host: "::", port: 8080 },
+        { host: "::1", port: 9090 },
+      ],
+      hosts: ["example.com", "*.example.org"],
+      isDefault: true,
+      trustedProxies: ["10.0.0.0/8", "::1/128"],
+      routes: [],
+    },
+  );
+  assert.deepEqual(site.routes[0], {
+    path: "/api",
+    stripPrefix: true,
+    upstream: { kind: "service", service: "web", balance: "round_robin" },
+    preserveHost: true,
+    requestHeaders: { ...ops, set: { "X-Forwarded-Port": "80" } },
+    responseHeaders: { ...ops, remove: ["Server"] },
+    timeouts: { connectMs: 1_000, responseHeaderMs: 60_000, idleMs: 60_000 },
+  });
+  const ext = site.routes[1]!;
+  assert.equal(ext.upstream.kind === "url" && ext.upstream.url.href, "http://10.0.0.2:8000/");
+  assert.equal(ext.preserveHost, false);
+  assert.equal(ext.stripPrefix, false);
+});
+
+test("sites: route timeouts must be above 0", () => {
+  const { config, issues } = parseConfigText(
+    "sites:\n  - listen: 80\n    routes: [{ path: /, service: web, timeouts: { connect: 0, idle: 0 } }]\nservices:\n  web: { command: x, port: 1 }\n",
+    "/a/berth.yaml",
+    { checkFiles: false },
+  );
+  assert.equal(config, undefined);
+  assert.deepEqual(
+    issues.filter((i) => i.severity === "error").map((i) => `${i.path}: ${i.message}`),
     [
-      "berth.yaml:1:1 warning: sites: sites are not served yet: the proxy comes in a later version of berth; this key is ignored",
+      'sites[0].routes[0].timeouts.connect: expected a duration above 0, like "5s"',
+      'sites[0].routes[0].timeouts.idle: expected a duration above 0, like "5s"',
     ],
   );
-  assert.ok(config);
+});
+
+test("no sites: an empty list", () => {
+  const { config } = parseConfigText("services:\n  web: { command: x }\n", "/a/berth.yaml", {
+    checkFiles: false,
+  });
+  assert.deepEqual(config!.sites, []);
 });
 
 test("an unreadable file below the working directory is named relative to it", async () => {

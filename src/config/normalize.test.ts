@@ -15,6 +15,7 @@ test("every default, for a service with only a command", () => {
   assert.deepEqual(result!.config, {
     file: "/srv/app/berth.yaml",
     stateDir: "/srv/app/.berth",
+    sites: [],
     services: [
       {
         name: "web",

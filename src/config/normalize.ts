@@ -9,6 +9,7 @@ import type { BackoffConfig, Config, LogFileConfig, PortSpec, ServiceConfig } fr
 import { error, type PathIssue, type PathSegment } from "./issue.js";
 import { normalizeReady } from "./probe.js";
 import type { WrittenConfig, WrittenService } from "./schema.js";
+import { type NormalizedSite, normalizeSites } from "./sites.js";
 import { parseSize } from "./size.js";
 import { normalizeStop } from "./stop-ladder.js";
 
@@ -28,6 +29,7 @@ export interface Normalized {
   services: NormalizedService[];
   /** Every service name written, including services too broken to normalize. */
   names: string[];
+  sites: NormalizedSite[];
 }
 
 type Service = Partial<WrittenService>;
@@ -75,19 +77,26 @@ export function normalize(
     services.push({ config: normalizeService(name, valid, broken, dir, issues), broken, written: valid });
   }
 
+  const sites = normalizeSites(data.sites, schemaIssues, issues);
   const stateDir = written.state_dir && !stateDirBroken ? written.state_dir : ".berth";
   return {
-    config: { file, stateDir: resolve(dir, stateDir), services: services.map((s) => s.config) },
+    config: {
+      file,
+      stateDir: resolve(dir, stateDir),
+      services: services.map((s) => s.config),
+      sites: sites.map((s) => s.config),
+    },
     services,
     names,
+    sites,
   };
 }
 
 export const SITES_IGNORED =
-  "sites are not served yet: the proxy comes in a later version of berth; this key is ignored";
+  "sites are not served yet: the proxy comes in a later version of berth; they are checked, then ignored";
 
-// `sites:` is the proxy's, which berth does not have yet: a valid list is accepted (so a file
-// written for the proxy still runs its services) but said to be ignored, once, at the key.
+// `sites:` is the proxy's, which berth does not serve yet: a list is checked in full (so the file
+// is right when the proxy lands) but said to be ignored, once, at the key.
 function warnSitesIgnored(
   data: Record<string, unknown>,
   schemaIssues: readonly PathIssue[],

@@ -8,6 +8,7 @@ import { referencedVars } from "./expand.js";
 import { error, type PathIssue, type PathSegment, warning } from "./issue.js";
 import type { Normalized, NormalizedService } from "./normalize.js";
 import { checkProgramsExist } from "./program-check.js";
+import { checkSites } from "./site-rules.js";
 
 export function checkRules(
   normalized: Normalized,
@@ -23,6 +24,7 @@ export function checkRules(
     checkVars(service, env, issues);
     if (checkFiles) checkProgramsExist(service, env, issues);
   }
+  checkSites(normalized.sites, normalized.services, normalized.names, issues);
 }
 
 function checkDependencies({ services, names }: Normalized, issues: PathIssue[]): void {

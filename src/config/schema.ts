@@ -6,8 +6,9 @@
 // Every check has its own message saying what would be valid; zod's defaults never reach users.
 import { z } from "zod";
 import { didYouMean } from "../lib/did-you-mean.js";
-import { DURATION_PATTERN } from "../lib/durations.js";
+import { duration, expected, type Iss, oneOf } from "./schema-parts.js";
 import { normalizeSignal, SIGNAL_NAMES } from "./signal-name.js";
+import { writtenSiteSchema } from "./site-schema.js";
 import { SIZE_PATTERN } from "./size.js";
 
 export const NO_SERVICES = "no services defined; add a services: map (see docs/config.md)";
@@ -17,49 +18,6 @@ export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const PORT_AUTO = /^[Aa][Uu][Tt][Oo]$/;
 export const RESTART_MODES = ["always", "on-failure", "never"] as const;
-
-type Iss = { input?: unknown; code?: string };
-
-/** An error function: "missing; expected X" when the key is absent, else "expected X". */
-function expected(what: string) {
-  return (iss: Iss) => (iss.input === undefined ? `missing; expected ${what}` : `expected ${what}`);
-}
-
-function choices(values: readonly string[]): string {
-  const quoted = values.map((v) => `"${v}"`);
-  return quoted.length === 1 ? quoted[0]! : `${quoted.slice(0, -1).join(", ")} or ${quoted.at(-1)}`;
-}
-
-/** An error function for a fixed set of words, with a suggestion when the input is near one. */
-function oneOf(values: readonly string[]) {
-  return (iss: Iss) => {
-    const hint = typeof iss.input === "string" ? didYouMean(iss.input, values) : undefined;
-    return hint ? `expected ${choices(values)}; did you mean "${hint}"?` : `expected ${choices(values)}`;
-  };
-}
-
-const durationError = (iss: Iss) => {
-  if (typeof iss.input === "number") {
-    return `expected a duration like "10s"; a bare number has no unit: write "${iss.input}s" or "${iss.input}ms"`;
-  }
-  return iss.input === undefined
-    ? `missing; expected a duration like "10s"`
-    : `expected a duration like "10s"`;
-};
-
-const duration = (description: string, fallback?: string) =>
-  z
-    .union(
-      [
-        z.string({ error: durationError }).regex(new RegExp(DURATION_PATTERN), { error: durationError }),
-        z.literal(0, { error: durationError }),
-      ],
-      { error: durationError },
-    )
-    .meta({
-      description: `${description} A duration: "250ms", "10s", "1.5s", "2m", "1h", "1m30s" or 0.`,
-      default: fallback,
-    });
 
 const sizeError = expected('a size like "10MiB", "512KiB", "1GiB", "10MB" or a number of bytes');
 const size = z
@@ -270,11 +228,10 @@ export const writtenConfigSchema = z
             "Where berth keeps its log files and run.json (the record of the running berth); relative to the config file.",
           default: ".berth",
         }),
-      // Defined by the proxy; accepted with a warning and ignored until then (see normalize.ts).
       sites: z
-        .array(z.unknown(), { error: expected("a list of sites") })
+        .array(writtenSiteSchema, { error: expected("a list of sites") })
         .optional()
-        .meta({ description: "The proxy's sites. Not served yet: accepted and ignored, with a warning." }),
+        .meta({ description: "The proxy's sites. Checked, but not served yet (a warning says so)." }),
     },
     { error: expected("a map with a services: key") },
   )
