@@ -2,6 +2,7 @@
 // and values, upstream URLs. Each parser returns the normalized value or a message saying what
 // is wrong and what would be valid; the schema reports the message, normalize.ts uses the value.
 import { isIP } from "node:net";
+import { CONNECTION_HEADERS } from "../lib/http-headers.js";
 import type { ListenAddress } from "./config.js";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -189,16 +190,7 @@ export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Framing and hop-by-hop headers: berth manages them; a header op cannot touch them. */
-export const MANAGED_HEADERS = [
-  "connection",
-  "content-length",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-];
+export const MANAGED_HEADERS: readonly string[] = [...CONNECTION_HEADERS, "content-length"];
 
 export function checkHeaderName(name: string): string | undefined {
   if (!HEADER_NAME.test(name)) {

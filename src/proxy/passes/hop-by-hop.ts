@@ -13,6 +13,7 @@
 // - Host and Content-Length even when Connection names them: dropping them on a client's say-so would
 //   misroute the request or change its framing upstream (the "hop-by-hop abuse" trick).
 
+import { CONNECTION_HEADERS, PROXY_AUTH_HEADERS } from "../../lib/http-headers.js";
 import { equalsLower, type HeaderList } from "./header-list.js";
 
 export interface HopByHopOptions {
@@ -21,17 +22,7 @@ export interface HopByHopOptions {
 }
 
 /** Always hop-by-hop, whatever Connection says. Lower case. */
-const FIXED = [
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "proxy-authenticate",
-  "proxy-authorization",
-];
+const FIXED: readonly string[] = [...CONNECTION_HEADERS, ...PROXY_AUTH_HEADERS];
 
 /** Never removed because Connection names them. */
 const PROTECTED = new Set(["host", "content-length"]);
