@@ -3,6 +3,7 @@
 import { relative } from "node:path";
 import type { Config } from "./config/config.js";
 import { systemClock } from "./lib/clock.js";
+import { ReverseProxy } from "./proxy/proxy.js";
 import { describeEvent, eventSubject } from "./supervisor/event-log.js";
 import type { SupervisorEvent } from "./supervisor/events.js";
 import { LogSink } from "./supervisor/log-sink.js";
@@ -26,6 +27,7 @@ export class Berth {
   readonly #record: RunRecord;
   readonly #sweeper = new ProcessSweeper();
   #supervisor: Supervisor | undefined;
+  #proxy: ReverseProxy | undefined;
   #cgroups: CgroupTree | undefined;
   #starting: Promise<void> | undefined;
   /** berth stays up when every service has ended for good, as supervisord and systemd do. */
@@ -66,6 +68,17 @@ export class Berth {
     }
     // A signal that came while the state dir was being claimed: start nothing.
     if (this.#stopping) return;
+    if (this.config.sites.length > 0) {
+      // Bound before any service starts: a port that is taken stops berth with nothing started.
+      const proxy = new ReverseProxy(this.config, {
+        clock: systemClock,
+        report: (message) => this.#say("proxy", message),
+        accessLogPath: ReverseProxy.accessLogPath(this.config),
+      });
+      this.#proxy = proxy;
+      const bound = await proxy.start();
+      this.#say("proxy", `listening on ${bound.join(", ")}`);
+    }
     const supervisor = new Supervisor(this.config, {
       runtime: new ProcessRuntime({ sweeper: this.#sweeper, cgroups }),
       runId: this.#record.runId,
@@ -77,6 +90,8 @@ export class Berth {
         this.#files.line(instance, stream, line);
       },
     });
+    const proxy = this.#proxy;
+    if (proxy) supervisor.on((event) => proxy.onEvent(event));
     supervisor.on((event) => this.#logEvent(event));
     this.#keepAlive = setInterval(() => {}, 2 ** 31 - 1);
     this.#supervisor = supervisor;
@@ -98,10 +113,12 @@ export class Berth {
     this.#stopping ??= (async () => {
       await this.#starting?.catch(() => {});
       const supervisor = this.#supervisor;
+      this.#proxy?.stopAccepting();
       if (supervisor) {
         this.#say(undefined, "stopping all services");
         await supervisor.stop();
       }
+      await this.#proxy?.close();
       await this.#cgroups?.destroy();
       await this.#files.close();
       await this.#record.release();

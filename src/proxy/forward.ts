@@ -1,0 +1,176 @@
+// One attempt at forwarding a request to one target, through undici's Pool.dispatch and its raw
+// handler interface (the fastest path measured: no parsed header objects, no stream wrappers).
+// The response streams to the client as it arrives, with back-pressure both ways; nothing is
+// buffered whole. What the attempt could not do is returned for the caller to decide (retry,
+// or one error answer).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Dispatcher } from "undici";
+import { equalsLower, HeaderList } from "./passes/header-list.js";
+import { removeHopByHop } from "./passes/hop-by-hop.js";
+import { type ReverseRewriteContext, rewriteResponseHeaders } from "./passes/reverse-rewrite.js";
+import { applyHeaderOps, type PreparedHeaderOps } from "./passes/user-headers.js";
+import type { ProxyFailure } from "./proxy-error.js";
+
+export type AttemptResult =
+  /** A response went out (whole, or cut off because one side broke), or the client left. */
+  | { kind: "answered"; status: number; bytes: number; error?: string }
+  /** Nothing reached the client. `sent`: the upstream may have seen (part of) the request. */
+  | { kind: "failed"; failure: ProxyFailure; sent: boolean; refused: boolean };
+
+export interface AttemptRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  method: string;
+  path: string;
+  /** Request headers after the passes, as name, value, name, value… */
+  headers: string[];
+  /** The request's body stream, or null when it has none. */
+  body: IncomingMessage | null;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  rewrite: ReverseRewriteContext;
+  responseOps: PreparedHeaderOps;
+}
+
+/** Trailer fields that would change framing or routing if a client trusted them. */
+const FORBIDDEN_TRAILERS = ["host", "content-length", "transfer-encoding", "connection", "trailer", "te"];
+
+/** undici hands raw heads over as Buffers (typed as strings for trailers). */
+function latin1(raw: readonly (Buffer | string)[]): string[] {
+  const out = new Array<string>(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const item = raw[i]!;
+    out[i] = typeof item === "string" ? item : item.toString("latin1");
+  }
+  return out;
+}
+
+function classify(error: Error & { code?: string }, sent: boolean): ProxyFailure {
+  const code = error.code ?? "";
+  if (code === "UND_ERR_CONNECT_TIMEOUT") return { kind: "timeout", detail: "connecting took too long" };
+  if (code === "UND_ERR_HEADERS_TIMEOUT") return { kind: "timeout", detail: "no response head in time" };
+  if (code === "UND_ERR_BODY_TIMEOUT") return { kind: "timeout", detail: "the response stalled" };
+  if (!sent && (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EHOSTUNREACH")) {
+    return { kind: "refused", detail: code };
+  }
+  return { kind: "broken", detail: code ? `${code}: ${error.message}` : error.message };
+}
+
+class Attempt implements Dispatcher.DispatchHandler {
+  readonly #r: AttemptRequest;
+  readonly #done: (result: AttemptResult) => void;
+  #abort: ((reason?: Error) => void) | undefined;
+  #sent = false;
+  #status = 0;
+  #bytes = 0;
+  #resume: (() => void) | undefined;
+  #settled = false;
+
+  constructor(r: AttemptRequest, done: (result: AttemptResult) => void) {
+    this.#r = r;
+    this.#done = done;
+  }
+
+  /** The client went away: stop the upstream exchange too. */
+  readonly clientClosed = (): void => {
+    if (this.#settled) return;
+    this.#abort?.(new Error("client closed the connection"));
+    this.#settle({ kind: "answered", status: this.#status || 499, bytes: this.#bytes, error: "client left" });
+  };
+
+  /** The client's socket took what was buffered: let the upstream send more. */
+  readonly #onDrain = (): void => {
+    this.#resume?.();
+  };
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.#abort = abort;
+    this.#sent = true;
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    const r = this.#r;
+    const headers = new HeaderList(latin1(rawHeaders));
+    removeHopByHop(headers, { upgrade: false });
+    rewriteResponseHeaders(headers, r.rewrite);
+    applyHeaderOps(headers, r.responseOps);
+    this.#status = status;
+    try {
+      r.res.writeHead(status, statusText || undefined, headers.raw);
+    } catch (error) {
+      // The upstream sent a head node refuses to repeat (an invalid value): it broke the exchange.
+      this.#status = 0;
+      this.#abort?.(error as Error);
+      return false;
+    }
+    this.#resume = resume;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.#bytes += chunk.length;
+    if (this.#r.res.write(chunk)) return true;
+    this.#r.res.once("drain", this.#onDrain);
+    return false;
+  }
+
+  onComplete(trailers: string[] | null): void {
+    const res = this.#r.res;
+    if (trailers && trailers.length > 0) {
+      const list = new HeaderList(latin1(trailers));
+      list.removeWhere((name) => FORBIDDEN_TRAILERS.some((f) => equalsLower(name, f)));
+      const pairs: [string, string][] = [];
+      for (let i = 0; i < list.size; i++) pairs.push([list.name(i), list.value(i)]);
+      if (pairs.length > 0) res.addTrailers(pairs);
+    }
+    res.end();
+    this.#settle({ kind: "answered", status: this.#status, bytes: this.#bytes });
+  }
+
+  onError(error: Error): void {
+    if (this.#settled) return;
+    const res = this.#r.res;
+    if (this.#status !== 0) {
+      // Part of the response went out: cut the connection so the client cannot take the
+      // truncated body for a whole one.
+      res.destroy();
+      this.#settle({ kind: "answered", status: this.#status, bytes: this.#bytes, error: error.message });
+      return;
+    }
+    const sent = this.#sent;
+    const failure = classify(error as Error & { code?: string }, sent);
+    this.#settle({ kind: "failed", failure, sent, refused: failure.kind === "refused" });
+  }
+
+  onUpgrade(): void {
+    // Upgrades are tunnelled by upgrade.ts, never dispatched here.
+    this.#abort?.(new Error("unexpected upgrade"));
+  }
+
+  #settle(result: AttemptResult): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#r.res.off("close", this.clientClosed);
+    this.#r.res.off("drain", this.#onDrain);
+    this.#done(result);
+  }
+}
+
+/** Forwards once through `dispatcher`; resolves however it ends (never rejects). */
+export function attempt(dispatcher: Dispatcher, r: AttemptRequest): Promise<AttemptResult> {
+  return new Promise((resolve) => {
+    const handler = new Attempt(r, resolve);
+    r.res.on("close", handler.clientClosed);
+    dispatcher.dispatch(
+      {
+        path: r.path,
+        method: r.method,
+        headers: r.headers,
+        body: r.body,
+        headersTimeout: r.headersTimeoutMs,
+        bodyTimeout: r.bodyTimeoutMs,
+      },
+      handler,
+    );
+  });
+}

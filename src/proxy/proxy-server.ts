@@ -1,0 +1,198 @@
+// The proxy's listeners: one node:http server per listen address, with the limits that keep slow
+// or hostile clients from exhausting berth (head size and count, head and request timeouts, idle
+// connections), and a clientError handler that answers malformed requests itself, briefly, but
+// never talks over a response that is still in flight.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { ListenAddress } from "../config/config.js";
+import { portHolder } from "../lib/port-holder.js";
+import { type ListenerContext, serveRequest } from "./exchange.js";
+import { errorAnswer, errorResponseText, sendError } from "./proxy-error.js";
+import { nextRequestId } from "./request-id.js";
+import { serveUpgrade } from "./upgrade.js";
+
+export interface ClientLimits {
+  /** The whole request head must arrive within this (slowloris). */
+  headerTimeoutMs: number;
+  /** The whole request, body included, must arrive within this. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** No byte either way on a client connection for this long closes it. */
+  idleTimeoutMs: number;
+  /** Request head size limit (request line and header fields). */
+  maxHeaderBytes: number;
+  /** Header fields per request. */
+  maxHeaders: number;
+}
+
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
+  headerTimeoutMs: 10_000,
+  requestTimeoutMs: 300_000,
+  keepAliveTimeoutMs: 15_000,
+  idleTimeoutMs: 60_000,
+  maxHeaderBytes: 16 * 1024,
+  maxHeaders: 100,
+};
+
+export interface Listener {
+  address: ListenAddress;
+  /** Also true when another listener on the same port takes IPv4 ("::" next to "0.0.0.0"). */
+  ipv6Only: boolean;
+  context: ListenerContext;
+}
+
+function statusForClientError(code: string | undefined): number {
+  if (code === "HPE_HEADER_OVERFLOW") return 431;
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return 408;
+  return 400;
+}
+
+function onClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // A response is still going out on this connection (bytes came after a request that closes
+  // it, or its body broke): node's default would write a 400 into the middle of it. The forwarder
+  // has seen the body error and cut the exchange; the connection ends with that response.
+  if ((socket as Socket & { _httpMessage?: unknown })._httpMessage) return;
+  if (!socket.writable || error.code === "ECONNRESET") {
+    socket.destroy();
+    return;
+  }
+  const status = statusForClientError(error.code);
+  const detail =
+    status === 431
+      ? "request head too large"
+      : status === 408
+        ? "request took too long"
+        : "malformed request";
+  const answer = errorAnswer({ kind: "bad_request", detail, status: 400 });
+  socket.end(errorResponseText({ ...answer, status }, nextRequestId()));
+}
+
+export class ProxyServer {
+  readonly #servers: Server[] = [];
+  readonly #listeners: Listener[];
+  readonly #limits: ClientLimits;
+  /** Upgraded connections leave node:http's bookkeeping: close() ends them itself. */
+  readonly #tunnels = new Set<Duplex>();
+
+  constructor(listeners: Listener[], limits: ClientLimits) {
+    this.#listeners = listeners;
+    this.#limits = limits;
+  }
+
+  /** Binds every address; on the first failure closes what was bound and throws a message that says what to do. */
+  async start(): Promise<string[]> {
+    const bound: string[] = [];
+    for (const listener of this.#listeners) {
+      const server = this.#create(listener.context);
+      try {
+        await listen(server, listener);
+      } catch (error) {
+        await this.close();
+        throw await bindError(error as NodeJS.ErrnoException, listener.address);
+      }
+      this.#servers.push(server);
+      const a = server.address();
+      if (a && typeof a === "object")
+        bound.push(a.family === "IPv6" ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+    }
+    return bound;
+  }
+
+  #create(context: ListenerContext): Server {
+    const limits = this.#limits;
+    const server = createServer({
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headerTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // node checks head and request timeouts on this beat: the default 30 s would let a
+      // slowloris head live 40 s instead of 10.
+      connectionsCheckingInterval: Math.max(250, Math.min(1000, limits.headerTimeoutMs / 2)),
+      noDelay: true,
+    });
+    // One more than allowed, so a request over the limit is seen (node drops extras silently).
+    server.maxHeadersCount = limits.maxHeaders + 1;
+    server.timeout = limits.idleTimeoutMs;
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (req.rawHeaders.length > limits.maxHeaders * 2) {
+        const answer = errorAnswer({
+          kind: "bad_request",
+          detail: `more than ${limits.maxHeaders} header fields`,
+          status: 400,
+        });
+        sendError(res, { ...answer, status: 431 }, nextRequestId());
+        return;
+      }
+      serveRequest(context, req, res);
+    });
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.#tunnels.add(socket);
+      socket.once("close", () => this.#tunnels.delete(socket));
+      void serveUpgrade(context, req, socket, head);
+    });
+    server.on("clientError", onClientError);
+    return server;
+  }
+
+  /** Stops accepting connections; requests in flight go on. */
+  stopAccepting(): void {
+    for (const server of this.#servers) {
+      server.close();
+      server.closeIdleConnections();
+    }
+  }
+
+  /** Ends every client connection. Idempotent. */
+  async close(): Promise<void> {
+    const servers = this.#servers.splice(0);
+    for (const socket of this.#tunnels) socket.destroy();
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
+  }
+}
+
+function listen(server: Server, listener: Listener): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(
+      { host: listener.address.host, port: listener.address.port, ipv6Only: listener.ipv6Only },
+      () => {
+        server.off("error", reject);
+        resolve();
+      },
+    );
+  });
+}
+
+async function bindError(error: NodeJS.ErrnoException, address: ListenAddress): Promise<Error> {
+  const where = address.host.includes(":")
+    ? `[${address.host}]:${address.port}`
+    : `${address.host}:${address.port}`;
+  if (error.code === "EADDRINUSE") {
+    const holder = await portHolder(address.port);
+    const who = holder ? ` by pid ${holder.pid} (${holder.command})` : "";
+    return new Error(
+      `listening on ${where}: the port is already in use${who}; stop it or change the site's listen`,
+    );
+  }
+  if (error.code === "EACCES") {
+    return new Error(
+      `listening on ${where}: permission denied; ports below 1024 need root or CAP_NET_BIND_SERVICE, or choose a port above 1023`,
+    );
+  }
+  if (error.code === "EADDRNOTAVAIL") {
+    return new Error(
+      `listening on ${where}: this machine has no such address; listen on one of its own addresses`,
+    );
+  }
+  return new Error(`listening on ${where}: ${error.message}`);
+}
