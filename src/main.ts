@@ -4,7 +4,7 @@ import { relative } from "node:path";
 import type { Config } from "./config/config.js";
 import { systemClock } from "./lib/clock.js";
 import { ReverseProxy } from "./proxy/proxy.js";
-import { describeEvent, eventSubject } from "./supervisor/event-log.js";
+import { describeEvent, eventSubject, isQuiet } from "./supervisor/event-log.js";
 import type { SupervisorEvent } from "./supervisor/events.js";
 import { LogSink } from "./supervisor/log-sink.js";
 import { PortAllocator } from "./supervisor/port-allocator.js";
@@ -85,6 +85,7 @@ export class Berth {
       clock: systemClock,
       ports: new PortAllocator(),
       baseEnv: process.env,
+      ...(this.#proxy && { drain: this.#drainHook(this.#proxy) }),
       output: (instance, stream, line) => {
         this.#sink.instanceLine(instance, stream, line);
         this.#files.line(instance, stream, line);
@@ -98,7 +99,12 @@ export class Berth {
     supervisor.start();
   }
 
+  #drainHook(proxy: ReverseProxy): (ref: { service: string; instance: string }) => Promise<void> {
+    return (ref) => proxy.drained(ref.service, ref.instance);
+  }
+
   #logEvent(event: SupervisorEvent): void {
+    if (isQuiet(event)) return;
     this.#say(eventSubject(event), describeEvent(event));
   }
 

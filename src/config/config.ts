@@ -54,6 +54,11 @@ export interface ServiceConfig {
   restart: RestartMode;
   backoff: BackoffConfig;
   stop: StopPolicy;
+  /**
+   * How long a stopping instance, out of the proxy's rotation, may finish the requests it is
+   * serving before its stop ladder starts; 0 starts the ladder at once.
+   */
+  drainTimeoutMs: number;
   logs: LogFileConfig;
 }
 

@@ -34,6 +34,7 @@ test("every default, for a service with only a command", () => {
             { signal: "SIGKILL", atMs: 10_000 },
           ],
         },
+        drainTimeoutMs: 10_000,
         logs: { enabled: true, maxBytes: 10 * 1024 * 1024, keep: 3 },
       },
     ],
@@ -59,8 +60,9 @@ test("env values become strings; ports, sizes and durations are converted", () =
         logs: { max_size: "1MB", keep: 0 },
         backoff: { max: "1m" },
         depends_on: ["db", "db"],
+        drain_timeout: "1.5s",
       },
-      db: { command: "pg", port: "auto", logs: false },
+      db: { command: "pg", port: "auto", logs: false, drain_timeout: 0 },
     },
   });
   const [web, db] = result!.config.services;
@@ -70,6 +72,8 @@ test("env values become strings; ports, sizes and durations are converted", () =
   assert.deepEqual(web!.logs, { enabled: true, maxBytes: 1_000_000, keep: 0 });
   assert.equal(web!.backoff.maxMs, 60_000);
   assert.deepEqual(web!.dependsOn, ["db"]);
+  assert.equal(web!.drainTimeoutMs, 1_500);
+  assert.equal(db!.drainTimeoutMs, 0);
   assert.deepEqual(db!.port, { kind: "auto" });
   assert.equal(db!.logs.enabled, false);
 });

@@ -14,6 +14,7 @@ import { parseSize } from "./size.js";
 import { normalizeStop } from "./stop-ladder.js";
 
 export const DEFAULT_BACKOFF: BackoffConfig = { initialMs: 100, maxMs: 30_000, resetAfterMs: 10_000 };
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 export const DEFAULT_LOGS: LogFileConfig = { enabled: true, maxBytes: 10 * 1024 ** 2, keep: 3 };
 
 export interface NormalizedService {
@@ -151,6 +152,8 @@ function normalizeService(
     restart: w.restart ?? "always",
     backoff: orDefault("backoff", normalizeBackoff(w.backoff, at("backoff"), issues), DEFAULT_BACKOFF),
     stop: orDefault("stop", normalizeStop(w.stop, at("stop"), issues), normalizeStop(undefined, [], [])!),
+    drainTimeoutMs:
+      w.drain_timeout === undefined ? DEFAULT_DRAIN_TIMEOUT_MS : parseDuration(w.drain_timeout)!,
     logs: orDefault("logs", normalizeLogs(w.logs, at("logs"), issues), DEFAULT_LOGS),
   };
 }

@@ -201,6 +201,10 @@ export const writtenServiceSchema = z
         )
         .optional(),
       stop: stop.optional(),
+      drain_timeout: duration(
+        "On a stop, how long an instance out of the proxy's rotation may finish the requests it is serving before its stop ladder starts; 0 does not wait.",
+        "10s",
+      ).optional(),
       logs: logs.optional(),
     },
     { error: expected("a map of settings, with at least command:") },

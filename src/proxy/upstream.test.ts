@@ -19,6 +19,12 @@ const leaving: Record<string, (instance: string, service?: string) => Supervisor
     willRestart: true,
     restartMode: "always",
   }),
+  InstanceDraining: (instance, service = "web") => ({
+    type: "InstanceDraining",
+    service,
+    instance,
+    timeoutMs: 10_000,
+  }),
   InstanceStopSignal: (instance, service = "web") => ({
     type: "InstanceStopSignal",
     service,
@@ -195,6 +201,18 @@ test("drained waits for the instance to leave rotation, and is immediate when id
   u.onEvent(leaving.InstanceStopSignal!("web#1"));
   assert.equal(await settled(inRotation), true);
   assert.equal(await settled(u.drained("web#1")), true);
+});
+
+test("a stop's drain: out of rotation on InstanceDraining, drained once its last request ends", async () => {
+  const u = upstream("round_robin", 2);
+  const a = u.pick()!;
+  u.acquire(a);
+  const drained = u.drained(a.instance);
+  u.onEvent(leaving.InstanceDraining!(a.instance));
+  assert.deepEqual(picks(u, 2), ["web#2", "web#2"], "no new request goes to it");
+  assert.equal(await settled(drained), false, "its request is still in flight");
+  u.release(a);
+  assert.equal(await settled(drained), true);
 });
 
 test("a drain wait ends if the instance comes back ready (that run is over)", async () => {

@@ -50,6 +50,8 @@ export class ServiceUpstream {
         this.#enter(e.instance, e.port);
         return;
       case "InstanceExited":
+      // A stop begins: no new requests, so the ones in flight can drain.
+      case "InstanceDraining":
       case "InstanceStopSignal":
       case "InstanceStopped":
       case "InstanceStartFailed":

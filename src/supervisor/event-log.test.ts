@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { describeEvent, eventSubject } from "./event-log.js";
+import { describeEvent, eventSubject, isQuiet } from "./event-log.js";
 
 const ref = { service: "web", instance: "web#1" };
 const exit = { code: 3, signal: null, at: 0, ranMs: 1234 };
@@ -34,4 +34,13 @@ test("berth's own events belong to no instance", () => {
   const idle = { type: "SupervisorIdle" as const, neverStarted: ["web"] };
   assert.equal(eventSubject(idle), undefined);
   assert.match(describeEvent(idle), /^no service is running any more; web will not start/);
+});
+
+test("a drain is quiet when it begins, and said when it runs out of time", () => {
+  const draining = { ...ref, type: "InstanceDraining" as const, timeoutMs: 10_000 };
+  assert.equal(isQuiet(draining), true);
+  const timedOut = { ...ref, type: "InstanceDrainTimedOut" as const, timeoutMs: 10_000 };
+  assert.equal(isQuiet(timedOut), false);
+  assert.equal(describeEvent(timedOut), "requests still in flight after 10s; stopping anyway");
+  assert.equal(isQuiet({ ...ref, type: "InstanceReady", afterMs: 1 }), false);
 });

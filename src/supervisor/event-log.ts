@@ -7,6 +7,17 @@ const took = (ms: number) =>
 import type { SupervisorEvent } from "./events.js";
 import { describeExit } from "./exit-status.js";
 
+/**
+ * Events berth does not print: they happen on every stop and say nothing a user needs (the
+ * lines that follow do). describeEvent still has words for them, for whoever asks.
+ */
+const QUIET: ReadonlySet<SupervisorEvent["type"]> = new Set(["InstanceDraining"]);
+
+/** Whether berth's output and log files leave this event out. */
+export function isQuiet(event: SupervisorEvent): boolean {
+  return QUIET.has(event.type);
+}
+
 /** berth's own words for a SupervisorEvent, as shown in its output and the service's log file. */
 export function describeEvent(event: SupervisorEvent): string {
   switch (event.type) {
@@ -22,6 +33,10 @@ export function describeEvent(event: SupervisorEvent): string {
       const exit = `${describeExit(event.status)} after ${took(event.status.ranMs)}`;
       return event.willRestart ? exit : `${exit}; not restarted (restart: ${event.restartMode})`;
     }
+    case "InstanceDraining":
+      return `leaving rotation; waiting up to ${took(event.timeoutMs)} for its requests in flight`;
+    case "InstanceDrainTimedOut":
+      return `requests still in flight after ${took(event.timeoutMs)}; stopping anyway`;
     case "InstanceStopSignal":
       return event.atMs > 0
         ? `sending ${event.signal} (${took(event.atMs)} into the stop)`

@@ -3,7 +3,8 @@ import type { ExitStatus } from "./exit-status.js";
 
 // What the supervisor tells the rest of berth (the log, the proxy, the admin API).
 
-interface InstanceRef {
+/** Which instance: as events and the drain hook name it. */
+export interface InstanceRef {
   service: string;
   /** "web#1" */
   instance: string;
@@ -21,6 +22,10 @@ export type SupervisorEvent =
       willRestart: boolean;
       restartMode: RestartMode;
     })
+  /** A stop began: the instance leaves rotation, and its requests in flight get up to `timeoutMs`. */
+  | (InstanceRef & { type: "InstanceDraining"; timeoutMs: number })
+  /** The requests had not finished after `timeoutMs`: the stop ladder starts all the same. */
+  | (InstanceRef & { type: "InstanceDrainTimedOut"; timeoutMs: number })
   | (InstanceRef & { type: "InstanceStopSignal"; signal: NodeJS.Signals; atMs: number })
   | (InstanceRef & { type: "InstanceStopped"; signal?: NodeJS.Signals; afterMs: number; status: ExitStatus })
   | (InstanceRef & { type: "InstanceLeftoversKilled"; count: number })

@@ -1,6 +1,7 @@
 import type { ServiceConfig } from "../config/config.js";
 import type { Clock, Timer } from "../lib/clock.js";
-import type { SupervisorEventListener } from "./events.js";
+import { DrainWait } from "./drain-wait.js";
+import type { InstanceRef, SupervisorEventListener } from "./events.js";
 import { ExitHistory } from "./exit-history.js";
 import { describeExit, type ExitStatus } from "./exit-status.js";
 import { HealthCheck } from "./health/health-check.js";
@@ -31,6 +32,11 @@ export interface InstanceDeps {
   runId: string;
   /** Called after every change of state, once its effects have started. */
   stateChanged?: () => void;
+  /**
+   * Resolves once the instance, out of rotation, has no request in flight (the proxy's).
+   * Without it a stop sends its first signal at once.
+   */
+  drain?: (instance: InstanceRef) => Promise<void>;
 }
 
 /** The exec probe's program, found before anything starts: a missing one is a failure to start. */
@@ -45,7 +51,7 @@ function readinessProgram(name: string, cwd: string, path: string | undefined): 
 /** When a slow start is first reported; then at twice that, and so on. */
 const NOT_READY_NOTICE_MS = 10_000;
 /** How often a stop looks whether the rest of the process group has finished. */
-const DRAIN_POLL_MS = 20;
+const GROUP_POLL_MS = 20;
 
 /** One run-slot of a Service (`web#2`): performs what the lifecycle table decides. */
 export class Instance {
@@ -57,7 +63,11 @@ export class Instance {
   #plan: LaunchPlan | undefined;
   #port: number | undefined;
   #spawnedAt = 0;
-  #stopStartedAt = 0;
+  /** When the current run's stop began: its drain, or its ladder if there was none. */
+  #stopStartedAt: number | undefined;
+  /** The current run's main process has ended (the rest of its group may still run). */
+  #runEnded = false;
+  #drainWait: DrainWait | undefined;
   #lastExit: ExitStatus | undefined;
   #health: HealthCheck | undefined;
   #notReadyTimer: Timer | undefined;
@@ -115,11 +125,13 @@ export class Instance {
     if (this.#state === "backoff") this.#dispatch({ type: "stop" });
   }
 
-  /** Skips the rest of the stop ladder (a second Ctrl-C). */
+  /** Skips the drain and the rest of the stop ladder (a second Ctrl-C). */
   kill(): void {
     if (this.#state !== "stopping") return;
     this.#killRequested = true;
-    this.#ladder?.escalate();
+    // Cut short, the drain starts the ladder, which escalates at once on #killRequested.
+    if (this.#drainWait) this.#drainWait.cutShort();
+    else this.#ladder?.escalate();
   }
 
   #until(done: () => boolean): Promise<void> {
@@ -155,6 +167,13 @@ export class Instance {
       case "stop_probe":
         this.#stopProbe();
         return;
+      case "start_drain":
+        this.#startDrain();
+        return;
+      case "cancel_drain":
+        this.#drainWait?.cancel();
+        this.#drainWait = undefined;
+        return;
       case "start_stop_ladder":
         this.#startLadder();
         return;
@@ -174,7 +193,7 @@ export class Instance {
     }
   }
 
-  #ref() {
+  #ref(): InstanceRef {
     return { service: this.service.name, instance: this.name };
   }
 
@@ -183,6 +202,8 @@ export class Instance {
     this.#running = undefined;
     this.#ladder = undefined;
     this.#killRequested = false;
+    this.#stopStartedAt = undefined;
+    this.#runEnded = false;
     let running: RunningInstance;
     try {
       this.#port = await deps.ports.portFor(this.name, service.port, this.#port);
@@ -235,6 +256,7 @@ export class Instance {
   }
 
   #ended(end: RunEnd): void {
+    this.#runEnded = true;
     const at = this.deps.clock.now();
     const status: ExitStatus = { ...end, at, ranMs: at - this.#spawnedAt };
     this.#lastExit = status;
@@ -258,9 +280,9 @@ export class Instance {
     // During a stop the ladder goes on until the whole group has finished (a shell's
     // child still draining its requests), or its SIGKILL step ends them.
     if (this.#state === "stopping") {
-      while (running.alive()) await new Promise<void>((r) => clock.setTimer(DRAIN_POLL_MS, r));
+      while (running.alive()) await new Promise<void>((r) => clock.setTimer(GROUP_POLL_MS, r));
     }
-    const drainedAt = clock.now();
+    const endedAt = clock.now();
     const killed = await running.cleanup();
     if (killed > 0) emit({ ...this.#ref(), type: "InstanceLeftoversKilled", count: killed });
     const status = this.#lastExit!;
@@ -271,7 +293,7 @@ export class Instance {
         ...this.#ref(),
         type: "InstanceStopped",
         signal,
-        afterMs: drainedAt - this.#stopStartedAt,
+        afterMs: endedAt - (this.#stopStartedAt ?? endedAt),
         status,
       });
     } else {
@@ -336,10 +358,38 @@ export class Instance {
     this.#notReadyTimer = undefined;
   }
 
+  /**
+   * Out of rotation first (the event tells the proxy), then the ladder once the requests in flight
+   * have finished or drainTimeoutMs has passed, whichever comes first.
+   */
+  #startDrain(): void {
+    const { deps } = this;
+    const timeoutMs = this.service.drainTimeoutMs;
+    this.#stopStartedAt = deps.clock.now();
+    if (!deps.drain) {
+      this.#startLadder();
+      return;
+    }
+    const ref = this.#ref();
+    deps.emit({ ...ref, type: "InstanceDraining", timeoutMs });
+    if (timeoutMs <= 0) {
+      this.#startLadder();
+      return;
+    }
+    // A hook that throws rejects instead: DrainWait treats that as drained.
+    const drained = new Promise<void>((resolve) => resolve(deps.drain!(ref)));
+    this.#drainWait = new DrainWait(drained, timeoutMs, deps.clock, (end) => {
+      this.#drainWait = undefined;
+      if (end === "timed_out") deps.emit({ ...ref, type: "InstanceDrainTimedOut", timeoutMs });
+      this.#dispatch({ type: "drained" });
+    });
+  }
+
   #startLadder(): void {
     const running = this.#running;
-    if (!running) return;
-    this.#stopStartedAt = this.deps.clock.now();
+    // Ended during the drain, and nothing of it is left: there is nothing to signal.
+    if (!running || (this.#runEnded && !running.alive())) return;
+    this.#stopStartedAt ??= this.deps.clock.now();
     this.#ladder = new StopLadder(this.service.stop, this.deps.clock, (signal, atMs) => {
       this.deps.emit({ ...this.#ref(), type: "InstanceStopSignal", signal, atMs });
       running.signal(signal);

@@ -12,6 +12,7 @@ const events: Record<string, LifecycleEvent> = {
   "cleaned_up+restart": { type: "cleaned_up", restart: true },
   cleaned_up: { type: "cleaned_up", restart: false },
   stop: { type: "stop" },
+  drained: { type: "drained" },
   backoff_elapsed: { type: "backoff_elapsed" },
 };
 
@@ -27,6 +28,7 @@ const expected: Record<InstanceState, Record<keyof typeof events, string>> = {
     "cleaned_up+restart": "",
     cleaned_up: "",
     stop: "",
+    drained: "",
     backoff_elapsed: "",
   },
   starting: {
@@ -39,6 +41,7 @@ const expected: Record<InstanceState, Record<keyof typeof events, string>> = {
     "cleaned_up+restart": "",
     cleaned_up: "",
     stop: "stopping:",
+    drained: "",
     backoff_elapsed: "",
   },
   running: {
@@ -50,7 +53,8 @@ const expected: Record<InstanceState, Record<keyof typeof events, string>> = {
     ended: "ending: stop_probe, clean_up",
     "cleaned_up+restart": "",
     cleaned_up: "",
-    stop: "stopping: stop_probe, start_stop_ladder",
+    stop: "stopping: stop_probe, start_drain",
+    drained: "",
     backoff_elapsed: "",
   },
   ready: {
@@ -62,7 +66,8 @@ const expected: Record<InstanceState, Record<keyof typeof events, string>> = {
     ended: "ending: clean_up",
     "cleaned_up+restart": "",
     cleaned_up: "",
-    stop: "stopping: start_stop_ladder",
+    stop: "stopping: start_drain",
+    drained: "",
     backoff_elapsed: "",
   },
   stopping: {
@@ -72,9 +77,10 @@ const expected: Record<InstanceState, Record<keyof typeof events, string>> = {
     spawn_failed: "exited:",
     probe_passed: "",
     ended: "stopping: clean_up",
-    "cleaned_up+restart": "exited: cancel_stop_ladder",
-    cleaned_up: "exited: cancel_stop_ladder",
+    "cleaned_up+restart": "exited: cancel_drain, cancel_stop_ladder",
+    cleaned_up: "exited: cancel_drain, cancel_stop_ladder",
     stop: "",
+    drained: "stopping: start_stop_ladder",
     backoff_elapsed: "",
   },
   ending: {
@@ -87,6 +93,7 @@ const expected: Record<InstanceState, Record<keyof typeof events, string>> = {
     "cleaned_up+restart": "backoff: schedule_restart",
     cleaned_up: "exited:",
     stop: "",
+    drained: "",
     backoff_elapsed: "",
   },
   exited: {
@@ -99,6 +106,7 @@ const expected: Record<InstanceState, Record<keyof typeof events, string>> = {
     "cleaned_up+restart": "",
     cleaned_up: "",
     stop: "",
+    drained: "",
     backoff_elapsed: "",
   },
   backoff: {
@@ -111,6 +119,7 @@ const expected: Record<InstanceState, Record<keyof typeof events, string>> = {
     "cleaned_up+restart": "",
     cleaned_up: "",
     stop: "exited: cancel_restart",
+    drained: "",
     backoff_elapsed: "starting: spawn",
   },
 };

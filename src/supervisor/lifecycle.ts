@@ -35,12 +35,17 @@ export type LifecycleEvent =
   /** Nothing of it runs any more; `restart` is the RestartPolicy's verdict. */
   | { type: "cleaned_up"; restart: boolean }
   | { type: "stop" }
+  /** The wait for the instance's requests in flight is over (finished, timed out or cut short). */
+  | { type: "drained" }
   | { type: "backoff_elapsed" };
 
 export type Effect =
   | "spawn"
   | "start_probe"
   | "stop_probe"
+  /** Out of rotation; wait (bounded) for the requests it serves, then `drained`. */
+  | "start_drain"
+  | "cancel_drain"
   | "start_stop_ladder"
   | "cancel_stop_ladder"
   /** Kill what the ended process left; during a stop, first let its ladder finish the group. */
@@ -90,10 +95,7 @@ export function transition(state: InstanceState, event: LifecycleEvent): Transit
         case "ended":
           return { next: "ending", effects: probing ? ["stop_probe", "clean_up"] : ["clean_up"] };
         case "stop":
-          return {
-            next: "stopping",
-            effects: probing ? ["stop_probe", "start_stop_ladder"] : ["start_stop_ladder"],
-          };
+          return { next: "stopping", effects: probing ? ["stop_probe", "start_drain"] : ["start_drain"] };
         default:
           return stay(state);
       }
@@ -101,7 +103,10 @@ export function transition(state: InstanceState, event: LifecycleEvent): Transit
 
     case "stopping":
       switch (event.type) {
+        // Stopped before it ran: never in rotation, so nothing to drain.
         case "spawned":
+          return { next: "stopping", effects: ["start_stop_ladder"] };
+        case "drained":
           return { next: "stopping", effects: ["start_stop_ladder"] };
         case "spawn_failed":
           return { next: "exited", effects: [] };
@@ -110,7 +115,7 @@ export function transition(state: InstanceState, event: LifecycleEvent): Transit
           return { next: "stopping", effects: ["clean_up"] };
         // A stop was asked for: whatever the restart policy says, the instance stays down.
         case "cleaned_up":
-          return { next: "exited", effects: ["cancel_stop_ladder"] };
+          return { next: "exited", effects: ["cancel_drain", "cancel_stop_ladder"] };
         default:
           return stay(state);
       }

@@ -3,6 +3,9 @@ import type { SupervisorEvent, SupervisorEventListener } from "./events.js";
 import type { InstanceDeps } from "./instance.js";
 import { Service } from "./service.js";
 
+/** What every Instance gets; emit and stateChanged are the Supervisor's own. */
+export type SupervisorDeps = Omit<InstanceDeps, "emit" | "stateChanged">;
+
 /**
  * Owns the Services of a Config. Starts each one once every service it depends on has a
  * ready instance; stops dependents before what they depend on.
@@ -18,9 +21,13 @@ export class Supervisor {
   /** kill() was called: services whose stop begins later are killed at once too. */
   #killing = false;
 
+  /**
+   * `deps.drain`, when given, is how a stopping instance waits (up to its service's drain_timeout)
+   * for the requests it is serving: the proxy's. Without it stops signal at once.
+   */
   constructor(
     readonly config: Config,
-    deps: Omit<InstanceDeps, "emit" | "stateChanged">,
+    deps: SupervisorDeps,
   ) {
     const emit = (event: SupervisorEvent) => this.#emit(event);
     const stateChanged = () => this.#stateChanged();

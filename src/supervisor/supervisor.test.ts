@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { FakeRuntime, service, settle } from "../../test/support/fake-instance.js";
+import { FakeClock } from "../lib/clock.js";
+import type { InstanceRef } from "./events.js";
+import { PortAllocator } from "./port-allocator.js";
+import { Supervisor } from "./supervisor.js";
+
+// The Supervisor's part in a drain: it hands the hook to every instance, and a kill reaches
+// instances still draining. Ordering of dependents is covered in test/integration/.
+
+function supervise(drain: (ref: InstanceRef) => Promise<void>) {
+  const runtime = new FakeRuntime();
+  const supervisor = new Supervisor(
+    {
+      file: "/berth.yaml",
+      stateDir: "/.berth",
+      services: [service({ name: "web", replicas: 2 }), service({ name: "api" })],
+      sites: [],
+    },
+    {
+      runtime,
+      clock: new FakeClock(),
+      ports: new PortAllocator(),
+      output: () => {},
+      baseEnv: {},
+      runId: "t",
+      drain,
+    },
+  );
+  return { runtime, supervisor };
+}
+
+test("every instance waits for the drain hook before its first signal", async () => {
+  const asked: string[] = [];
+  let finish!: () => void;
+  const drained = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const { runtime, supervisor } = supervise((ref) => {
+    asked.push(ref.instance);
+    return drained;
+  });
+  supervisor.start();
+  await settle();
+  const stopped = supervisor.stop();
+  await settle();
+  assert.deepEqual(asked.sort(), ["api#1", "web#1", "web#2"]);
+  assert.deepEqual(
+    runtime.runs.map((r) => r.signals.length),
+    [0, 0, 0],
+  );
+  finish();
+  await settle();
+  for (const run of runtime.runs) {
+    assert.deepEqual(run.signals, ["SIGTERM"]);
+    run.end({ code: 0, signal: null });
+  }
+  await stopped;
+});
+
+test("kill() reaches instances that are still draining", async () => {
+  const { runtime, supervisor } = supervise(() => new Promise(() => {}));
+  supervisor.start();
+  await settle();
+  const stopped = supervisor.stop();
+  await settle();
+  supervisor.kill();
+  for (const run of runtime.runs) {
+    assert.deepEqual(run.signals, ["SIGTERM", "SIGKILL"]);
+    run.end({ code: null, signal: "SIGKILL" });
+  }
+  await stopped;
+});
