@@ -73,7 +73,6 @@ export class Berth {
       const proxy = new ReverseProxy(this.config, {
         clock: systemClock,
         report: (message) => this.#say("proxy", message),
-        accessLogPath: ReverseProxy.accessLogPath(this.config),
       });
       this.#proxy = proxy;
       const bound = await proxy.start();

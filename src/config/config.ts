@@ -69,8 +69,9 @@ export interface Config {
   stateDir: string;
   /** In the order written. */
   services: ServiceConfig[];
-  /** The proxy's sites, in the order written. Checked, but not served yet. */
+  /** The proxy's sites, in the order written. */
   sites: SiteConfig[];
+  proxy: ProxySettings;
 }
 
 // ---- The proxy's sites (issue 3). Parsed and checked; served once the proxy lands. ----
@@ -124,4 +125,35 @@ export interface SiteConfig {
   /** Peers whose X-Forwarded-* / Forwarded headers are kept and appended to (CIDR, normalized). */
   trustedProxies: string[];
   routes: RouteConfig[];
+}
+
+/** Requests held while no instance of a service is ready (per service). */
+export interface HoldLimits {
+  maxWaitMs: number;
+  maxRequests: number;
+  /** Declared request body bytes (Content-Length) waiting at once. */
+  maxBytes: number;
+}
+
+/** Limits on client connections. */
+export interface ClientLimits {
+  /** The whole request head must arrive within this (slowloris). */
+  headerTimeoutMs: number;
+  /** The whole request, body included, must arrive within this. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** No byte either way on a client connection for this long closes it; 0: never. */
+  idleTimeoutMs: number;
+  /** Request head size limit (request line and header fields). */
+  maxHeaderBytes: number;
+  /** Header fields per request. */
+  maxHeaders: number;
+}
+
+export interface ProxySettings {
+  hold: HoldLimits;
+  client: ClientLimits;
+  /** Write <state_dir>/logs/access.log. */
+  accessLog: boolean;
 }

@@ -10,7 +10,7 @@ test("the JSON Schema describes the written YAML", () => {
   const schema = configJsonSchema() as Schema;
   assert.equal(schema.type, "object");
   assert.equal(schema.additionalProperties, false);
-  assert.deepEqual(Object.keys(schema.properties), ["services", "state_dir", "sites"]);
+  assert.deepEqual(Object.keys(schema.properties), ["services", "state_dir", "sites", "proxy"]);
   const service = schema.properties.services.additionalProperties as Schema;
   assert.deepEqual(service.required, ["command"]);
   assert.equal(service.additionalProperties, false);

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { PathIssue } from "./issue.js";
-import { normalize, SITES_IGNORED } from "./normalize.js";
+import { normalize } from "./normalize.js";
+import { DEFAULT_PROXY } from "./proxy-settings.js";
 
 function run(data: unknown, schemaIssues: PathIssue[] = []) {
   const issues: PathIssue[] = [];
@@ -16,6 +17,7 @@ test("every default, for a service with only a command", () => {
     file: "/srv/app/berth.yaml",
     stateDir: "/srv/app/.berth",
     sites: [],
+    proxy: DEFAULT_PROXY,
     services: [
       {
         name: "web",
@@ -126,14 +128,33 @@ test("backoff initial of 0 is an error: a crash loop would restart without pause
   assert.deepEqual(run({ services: { web: { command: "x", backoff: { initial: "1ms" } } } }).issues, []);
 });
 
-test("sites: gets one warning at its key, unless the schema already refused it", () => {
-  const { result, issues } = run({ sites: [{ listen: 8080 }], services: { web: { command: "x" } } });
-  assert.deepEqual(issues, [{ path: ["sites"], message: SITES_IGNORED, severity: "warning", at: "key" }]);
-  assert.ok(result);
-  const refused: PathIssue = { path: ["sites"], message: "expected a list of sites", severity: "error" };
-  assert.deepEqual(run({ sites: "x", services: { web: { command: "x" } } }, [refused]).issues, []);
-  // Said even when there is nothing else to normalize.
-  assert.equal(run({ sites: [] }).issues.length, 1);
+test("proxy: defaults when absent; values, and the rules across its keys", () => {
+  assert.deepEqual(run({ services: { web: { command: "x" } } }).result!.config.proxy, DEFAULT_PROXY);
+  const written = {
+    hold: { timeout: "5s", max_requests: 10, max_size: "1MiB" },
+    client: { header_timeout: "2s", max_headers: 50 },
+    access_log: false,
+  };
+  const { result, issues } = run({ proxy: written, services: { web: { command: "x" } } });
+  assert.deepEqual(issues, []);
+  const proxy = result!.config.proxy;
+  assert.deepEqual(proxy.hold, { maxWaitMs: 5000, maxRequests: 10, maxBytes: 1024 * 1024 });
+  assert.equal(proxy.client.headerTimeoutMs, 2000);
+  assert.equal(proxy.client.maxHeaders, 50);
+  assert.equal(proxy.client.requestTimeoutMs, DEFAULT_PROXY.client.requestTimeoutMs);
+  assert.equal(proxy.accessLog, false);
+  const bad = run({
+    proxy: { client: { header_timeout: "10m", keepalive_timeout: 0, max_header_size: 100 } },
+    services: { web: { command: "x" } },
+  });
+  assert.deepEqual(
+    bad.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
+    [
+      'proxy.client.keepalive_timeout: expected a duration above 0, like "10s"',
+      "proxy.client.header_timeout: must not be longer than request_timeout (5m): the head is part of the request",
+      'proxy.client.max_header_size: expected at least 1KiB: browsers send heads of several hundred bytes; "16KiB" is usual',
+    ],
+  );
 });
 
 test("nothing to normalize without a services map", () => {

@@ -8,6 +8,7 @@ import { normalizeCommand, varsAreWellFormed } from "./command.js";
 import type { BackoffConfig, Config, LogFileConfig, PortSpec, ServiceConfig } from "./config.js";
 import { error, type PathIssue, type PathSegment } from "./issue.js";
 import { normalizeReady } from "./probe.js";
+import { normalizeProxy } from "./proxy-settings.js";
 import type { WrittenConfig, WrittenService } from "./schema.js";
 import { type NormalizedSite, normalizeSites } from "./sites.js";
 import { parseSize } from "./size.js";
@@ -46,7 +47,6 @@ export function normalize(
   issues: PathIssue[],
 ): Normalized | undefined {
   if (!isPlainObject(data)) return undefined;
-  warnSitesIgnored(data, schemaIssues, issues);
   if (!isPlainObject(data.services)) return undefined;
   const written = data as Partial<WrittenConfig>;
   const dir = dirname(file);
@@ -79,6 +79,9 @@ export function normalize(
   }
 
   const sites = normalizeSites(data.sites, schemaIssues, issues);
+  const brokenProxyKeys = new Set(
+    schemaIssues.filter((i) => i.path[0] === "proxy").map((i) => i.path.slice(1, 3).join(".")),
+  );
   const stateDir = written.state_dir && !stateDirBroken ? written.state_dir : ".berth";
   return {
     config: {
@@ -86,25 +89,16 @@ export function normalize(
       stateDir: resolve(dir, stateDir),
       services: services.map((s) => s.config),
       sites: sites.map((s) => s.config),
+      proxy: normalizeProxy(
+        isPlainObject(written.proxy) ? written.proxy : undefined,
+        brokenProxyKeys,
+        issues,
+      ),
     },
     services,
     names,
     sites,
   };
-}
-
-export const SITES_IGNORED =
-  "sites are not served yet: the proxy comes in a later version of berth; they are checked, then ignored";
-
-// `sites:` is the proxy's, which berth does not serve yet: a list is checked in full (so the file
-// is right when the proxy lands) but said to be ignored, once, at the key.
-function warnSitesIgnored(
-  data: Record<string, unknown>,
-  schemaIssues: readonly PathIssue[],
-  issues: PathIssue[],
-): void {
-  if (data.sites === undefined || schemaIssues.some((i) => i.path[0] === "sites")) return;
-  issues.push({ path: ["sites"], message: SITES_IGNORED, severity: "warning", at: "key" });
 }
 
 function normalizeService(

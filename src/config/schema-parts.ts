@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { didYouMean } from "../lib/did-you-mean.js";
 import { DURATION_PATTERN } from "../lib/durations.js";
+import { SIZE_PATTERN } from "./size.js";
 
 export type Iss = { input?: unknown; code?: string };
 
@@ -46,3 +47,26 @@ export const duration = (description: string, fallback?: string) =>
       description: `${description} A duration: "250ms", "10s", "1.5s", "2m", "1h", "1m30s" or 0.`,
       default: fallback,
     });
+
+const sizeError = expected('a size like "10MiB", "512KiB", "1GiB", "10MB" or a number of bytes');
+
+export const size = (description: string, fallback: string) =>
+  z
+    .union(
+      [
+        z.string({ error: sizeError }).regex(new RegExp(SIZE_PATTERN), { error: sizeError }),
+        z.int({ error: sizeError }).min(0, { error: sizeError }),
+      ],
+      { error: sizeError },
+    )
+    .meta({
+      description: `${description} KiB/MiB/GiB are 1024-based, KB/MB/GB 1000-based; a bare number is bytes.`,
+      default: fallback,
+    });
+
+/** A whole number at least `min`. */
+export const count = (description: string, min: number, fallback: number) =>
+  z
+    .int({ error: expected(`a whole number ≥ ${min}`) })
+    .min(min, { error: expected(`a whole number ≥ ${min}`) })
+    .meta({ description, default: fallback });

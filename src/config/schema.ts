@@ -6,10 +6,10 @@
 // Every check has its own message saying what would be valid; zod's defaults never reach users.
 import { z } from "zod";
 import { didYouMean } from "../lib/did-you-mean.js";
-import { duration, expected, type Iss, oneOf } from "./schema-parts.js";
+import { writtenProxySchema } from "./proxy-schema.js";
+import { duration, expected, type Iss, oneOf, size } from "./schema-parts.js";
 import { normalizeSignal, SIGNAL_NAMES } from "./signal-name.js";
 import { writtenSiteSchema } from "./site-schema.js";
-import { SIZE_PATTERN } from "./size.js";
 
 export const NO_SERVICES = "no services defined; add a services: map (see docs/config.md)";
 // No /i flag: the pattern is copied into the JSON Schema, whose patterns have no flags.
@@ -18,20 +18,6 @@ export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const PORT_AUTO = /^[Aa][Uu][Tt][Oo]$/;
 export const RESTART_MODES = ["always", "on-failure", "never"] as const;
-
-const sizeError = expected('a size like "10MiB", "512KiB", "1GiB", "10MB" or a number of bytes');
-const size = z
-  .union(
-    [
-      z.string({ error: sizeError }).regex(new RegExp(SIZE_PATTERN), { error: sizeError }),
-      z.int({ error: sizeError }).min(0, { error: sizeError }),
-    ],
-    { error: sizeError },
-  )
-  .meta({
-    description: "KiB/MiB/GiB are 1024-based, KB/MB/GB 1000-based; a bare number is bytes.",
-    default: "10MiB",
-  });
 
 const signalError = (iss: Iss) => {
   if (typeof iss.input !== "string") return expected("a signal name like SIGTERM, TERM or term")(iss);
@@ -127,7 +113,7 @@ const logs = z
           .boolean({ error: expected("true or false") })
           .optional()
           .meta({ default: true }),
-        max_size: size.optional(),
+        max_size: size("Rotate the live file when it reaches this size.", "10MiB").optional(),
         keep: z
           .int({ error: expected("a whole number ≥ 0") })
           .min(0, { error: expected("a whole number ≥ 0") })
@@ -235,7 +221,8 @@ export const writtenConfigSchema = z
       sites: z
         .array(writtenSiteSchema, { error: expected("a list of sites") })
         .optional()
-        .meta({ description: "The proxy's sites. Checked, but not served yet (a warning says so)." }),
+        .meta({ description: "The proxy's sites: where it listens, which hosts, and where each path goes." }),
+      proxy: writtenProxySchema.optional(),
     },
     { error: expected("a map with a services: key") },
   )

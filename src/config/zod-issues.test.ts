@@ -9,7 +9,7 @@ function issuesFor(data: unknown) {
 }
 
 test("knownKeys follows records, unions and lists down to an object's keys", () => {
-  assert.deepEqual(knownKeys(writtenConfigSchema, []), ["services", "state_dir", "sites"]);
+  assert.deepEqual(knownKeys(writtenConfigSchema, []), ["services", "state_dir", "sites", "proxy"]);
   assert.deepEqual(knownKeys(writtenConfigSchema, ["services", "web", "stop"]), ["signal", "timeout"]);
   assert.deepEqual(knownKeys(writtenConfigSchema, ["services", "web", "stop", 0]), ["signal", "after"]);
   assert.deepEqual(knownKeys(writtenConfigSchema, ["services", "web", "ready"]), [

@@ -1,18 +1,12 @@
 // Where routes forward to: one Backend per service named by a route (its ready instances and the
 // requests held for them) and one per url. The proxy asks a Backend for a Target, and learns nothing
 // about the supervisor but the SupervisorEvents fed to onEvent.
-import type { Config, RouteConfig } from "../config/config.js";
+import type { Config, HoldLimits, RouteConfig } from "../config/config.js";
 import type { Clock } from "../lib/clock.js";
 import type { SupervisorEvent } from "../supervisor/events.js";
 import { type HoldOutcome, HoldQueue } from "./hold-queue.js";
 import { type UpstreamOrigins, upstreamOrigins } from "./passes/reverse-rewrite.js";
 import { ServiceUpstream, type Target } from "./upstream.js";
-
-export interface HoldLimits {
-  maxWaitMs: number;
-  maxRequests: number;
-  maxBytes: number;
-}
 
 export interface Backend {
   /** "web" or "http://127.0.0.1:9000": for messages. */

@@ -87,6 +87,9 @@ export function serveRequest(ctx: ListenerContext, req: IncomingMessage, res: Se
   if (!verdict.ok)
     return fail(ctx, x, { kind: "bad_request", detail: verdict.reason, status: verdict.status });
 
+  // Read before the passes: HeaderList edits req.rawHeaders in place, and the hop-by-hop pass
+  // removes Transfer-Encoding, which would make a chunked body look like no body at all.
+  const body = bodyOf(req);
   const headers = new HeaderList(req.rawHeaders);
   const hostHeader = headers.get("host");
   x.host = hostHeader ?? "";
@@ -114,7 +117,7 @@ export function serveRequest(ctx: ListenerContext, req: IncomingMessage, res: Se
   x.requestId = requestId;
   applyHeaderOps(headers, route.requestOps);
 
-  void forwardWithRetries(ctx, x, route, headers.raw, routed.upstreamPath, publicHost);
+  void forwardWithRetries(ctx, x, route, headers.raw, body, routed.upstreamPath, publicHost);
 }
 
 function bodyOf(req: IncomingMessage): { body: IncomingMessage | null; size: number } {
@@ -134,12 +137,12 @@ async function forwardWithRetries(
   x: Exchange,
   route: PreparedRoute,
   headers: string[],
+  { body, size }: { body: IncomingMessage | null; size: number },
   path: string,
   publicHost: string,
 ) {
   const { req, res } = x;
   const backend = route.backend;
-  const { body, size } = bodyOf(req);
   const method = req.method!;
   const timeouts = route.config.timeouts;
   const rewriteBase = { publicOrigin: publicOrigin("http", publicHost), prefix: route.prefix };

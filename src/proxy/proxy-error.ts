@@ -60,8 +60,12 @@ export function sendError(res: ServerResponse, answer: ErrorAnswer, requestId: s
     return;
   }
   const body = `${answer.status} ${answer.message}\nrequest id: ${requestId}\n`;
+  // A request body not yet read (a 503 for a body too large to hold, a 502 before it was sent):
+  // close rather than read and throw away what may be megabytes, for a connection's reuse.
+  const unread = res.req !== undefined && !res.req.complete;
   res.writeHead(answer.status, {
     ...answer.headers,
+    ...(unread ? { Connection: "close" } : {}),
     "Content-Type": "text/plain; charset=utf-8",
     "Content-Length": Buffer.byteLength(body),
     "X-Request-Id": requestId,

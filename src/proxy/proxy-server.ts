@@ -5,36 +5,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { ListenAddress } from "../config/config.js";
+import type { ClientLimits, ListenAddress } from "../config/config.js";
 import { portHolder } from "../lib/port-holder.js";
 import { type ListenerContext, serveRequest } from "./exchange.js";
 import { errorAnswer, errorResponseText, sendError } from "./proxy-error.js";
 import { nextRequestId } from "./request-id.js";
 import { serveUpgrade } from "./upgrade.js";
-
-export interface ClientLimits {
-  /** The whole request head must arrive within this (slowloris). */
-  headerTimeoutMs: number;
-  /** The whole request, body included, must arrive within this. */
-  requestTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this. */
-  keepAliveTimeoutMs: number;
-  /** No byte either way on a client connection for this long closes it. */
-  idleTimeoutMs: number;
-  /** Request head size limit (request line and header fields). */
-  maxHeaderBytes: number;
-  /** Header fields per request. */
-  maxHeaders: number;
-}
-
-export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
-  headerTimeoutMs: 10_000,
-  requestTimeoutMs: 300_000,
-  keepAliveTimeoutMs: 15_000,
-  idleTimeoutMs: 60_000,
-  maxHeaderBytes: 16 * 1024,
-  maxHeaders: 100,
-};
 
 export interface Listener {
   address: ListenAddress;

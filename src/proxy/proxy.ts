@@ -6,11 +6,10 @@ import type { Config, ListenAddress } from "../config/config.js";
 import type { Clock } from "../lib/clock.js";
 import type { SupervisorEvent } from "../supervisor/events.js";
 import { AccessLog } from "./access-log.js";
-import { Backends, type HoldLimits } from "./backends.js";
+import { Backends } from "./backends.js";
 import type { ListenerContext } from "./exchange.js";
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_REQUESTS, DEFAULT_MAX_WAIT_MS } from "./hold-queue.js";
 import { PreparedRoutes } from "./prepared-routes.js";
-import { type ClientLimits, DEFAULT_CLIENT_LIMITS, type Listener, ProxyServer } from "./proxy-server.js";
+import { type Listener, ProxyServer } from "./proxy-server.js";
 import { buildRouter, listenKey } from "./router.js";
 import { UpstreamPools } from "./upstream-pools.js";
 
@@ -18,10 +17,6 @@ export interface ProxyOptions {
   clock: Clock;
   /** berth's own log (a line per error answer berth made itself). */
   report: (message: string) => void;
-  hold?: HoldLimits;
-  client?: ClientLimits;
-  /** Where the access log goes; undefined: none. */
-  accessLogPath?: string | undefined;
 }
 
 export class ReverseProxy {
@@ -31,14 +26,10 @@ export class ReverseProxy {
   readonly #server: ProxyServer;
 
   constructor(config: Config, options: ProxyOptions) {
-    const hold = options.hold ?? {
-      maxWaitMs: DEFAULT_MAX_WAIT_MS,
-      maxRequests: DEFAULT_MAX_REQUESTS,
-      maxBytes: DEFAULT_MAX_BYTES,
-    };
-    this.#backends = new Backends(config, options.clock, hold);
-    const accessLogPath = options.accessLogPath;
-    this.#accessLog = accessLogPath === undefined ? undefined : new AccessLog(accessLogPath, options.report);
+    this.#backends = new Backends(config, options.clock, config.proxy.hold);
+    this.#accessLog = config.proxy.accessLog
+      ? new AccessLog(join(config.stateDir, "logs", "access.log"), options.report)
+      : undefined;
     const routes = new PreparedRoutes(config.sites, this.#backends);
     const routers = buildRouter(config.sites);
     const addresses = new Map<string, ListenAddress>();
@@ -56,11 +47,7 @@ export class ReverseProxy {
         address.host === "::" && addresses.has(listenKey({ host: "0.0.0.0", port: address.port }));
       listeners.push({ address, ipv6Only, context });
     }
-    this.#server = new ProxyServer(listeners, options.client ?? DEFAULT_CLIENT_LIMITS);
-  }
-
-  static accessLogPath(config: Config): string {
-    return join(config.stateDir, "logs", "access.log");
+    this.#server = new ProxyServer(listeners, config.proxy.client);
   }
 
   /** Binds every listen address; returns them as bound ("127.0.0.1:8080", "[::]:8080"). */

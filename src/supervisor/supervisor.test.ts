@@ -1,3 +1,4 @@
+import { DEFAULT_PROXY } from "../config/proxy-settings.js";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FakeRuntime, service, settle } from "../../test/support/fake-instance.js";
@@ -17,6 +18,7 @@ function supervise(drain: (ref: InstanceRef) => Promise<void>) {
       stateDir: "/.berth",
       services: [service({ name: "web", replicas: 2 }), service({ name: "api" })],
       sites: [],
+      proxy: DEFAULT_PROXY,
     },
     {
       runtime,
