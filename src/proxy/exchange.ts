@@ -45,7 +45,16 @@ interface Exchange {
   instance: string;
 }
 
+/** The exchange of each response in flight, for the server's clientError handler. */
+const inFlight = new WeakMap<ServerResponse, Exchange>();
+
+/** The request id of the exchange answering with `res`, if one is in flight. */
+export function requestIdOf(res: ServerResponse): string | undefined {
+  return inFlight.get(res)?.requestId;
+}
+
 function finish(ctx: ListenerContext, x: Exchange, status: number, bytes: number): void {
+  inFlight.delete(x.res);
   ctx.accessLog?.write({
     startedAt: x.startedAt,
     client: x.client,
@@ -83,6 +92,7 @@ export function serveRequest(ctx: ListenerContext, req: IncomingMessage, res: Se
     requestId: nextRequestId(),
     instance: "-",
   };
+  inFlight.set(res, x);
   const verdict = checkFraming(req);
   if (!verdict.ok)
     return fail(ctx, x, { kind: "bad_request", detail: verdict.reason, status: verdict.status });
@@ -164,7 +174,8 @@ async function forwardWithRetries(
         exclude = undefined;
         continue;
       }
-      if (outcome === "cancelled") return finish(ctx, x, 499, 0);
+      // The client left, or the server answered it itself (a malformed body: see proxy-server.ts).
+      if (outcome === "cancelled") return finish(ctx, x, res.headersSent ? res.statusCode : 499, 0);
       if (outcome === "closed")
         return fail(ctx, x, { kind: "stopping", detail: "no new requests are forwarded" });
       return fail(ctx, x, {
@@ -193,7 +204,11 @@ async function forwardWithRetries(
       responseOps: route.responseOps,
     });
     backend.release(target);
-    if (result.kind === "answered") return finish(ctx, x, result.status, result.bytes);
+    if (result.kind === "answered") {
+      // 499 with a head already out: the server answered a malformed body itself, then closed.
+      const status = result.status === 499 && res.headersSent ? res.statusCode : result.status;
+      return finish(ctx, x, status, result.bytes);
+    }
 
     lastFailure = result.failure;
     if (result.refused) backend.markDown(target);

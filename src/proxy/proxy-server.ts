@@ -7,7 +7,8 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ClientLimits, ListenAddress } from "../config/config.js";
 import { portHolder } from "../lib/port-holder.js";
-import { type ListenerContext, serveRequest } from "./exchange.js";
+import { type ListenerContext, requestIdOf, serveRequest } from "./exchange.js";
+import { clientAddress } from "./passes/forwarded.js";
 import { errorAnswer, errorResponseText, sendError } from "./proxy-error.js";
 import { nextRequestId } from "./request-id.js";
 import { serveUpgrade } from "./upgrade.js";
@@ -25,11 +26,27 @@ function statusForClientError(code: string | undefined): number {
   return 400;
 }
 
-function onClientError(error: Error & { code?: string }, socket: Duplex): void {
-  // A response is still going out on this connection (bytes came after a request that closes
-  // it, or its body broke): node's default would write a 400 into the middle of it. The forwarder
-  // has seen the body error and cut the exchange; the connection ends with that response.
-  if ((socket as Socket & { _httpMessage?: unknown })._httpMessage) return;
+function onClientError(context: ListenerContext, error: Error & { code?: string }, socket: Duplex): void {
+  const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (pending) {
+    // A request is in flight on this connection. If its own body broke the framing (a bad chunk,
+    // or a Transfer-Encoding llhttp refuses only after the 'request' event), answer it here when
+    // nothing went out yet, then end the request stream: that destroys the connection, and the
+    // forwarder, seeing it close, aborts the upstream request, which so never arrives whole.
+    // Otherwise (bytes after a request that closes the connection) a response is still going
+    // out: node's default would write a 400 into the middle of it; leave it be.
+    const req = pending.req;
+    if (req && !req.complete) {
+      if (!pending.headersSent) {
+        const status = statusForClientError(error.code);
+        const detail = status === 408 ? "request took too long" : "malformed request body";
+        const answer = errorAnswer({ kind: "bad_request", detail, status: 400 });
+        sendError(pending, { ...answer, status }, requestIdOf(pending) ?? nextRequestId());
+      }
+      req.destroy(error);
+    }
+    return;
+  }
   if (!socket.writable || error.code === "ECONNRESET") {
     socket.destroy();
     return;
@@ -42,7 +59,32 @@ function onClientError(error: Error & { code?: string }, socket: Duplex): void {
         ? "request took too long"
         : "malformed request";
   const answer = errorAnswer({ kind: "bad_request", detail, status: 400 });
-  socket.end(errorResponseText({ ...answer, status }, nextRequestId()));
+  const requestId = nextRequestId();
+  socket.end(errorResponseText({ ...answer, status }, requestId));
+  logRefused(context, socket as Socket, status, requestId);
+}
+
+/** An answer berth made before any exchange began: its id must be findable in the access log too. */
+function logRefused(
+  context: ListenerContext,
+  socket: Socket,
+  status: number,
+  requestId: string,
+  req?: IncomingMessage,
+): void {
+  const remote = socket.remoteAddress;
+  context.accessLog?.write({
+    startedAt: Date.now(),
+    client: remote === undefined ? "-" : clientAddress(remote),
+    host: "",
+    method: req?.method ?? "-",
+    target: req?.url ?? "-",
+    status,
+    bytes: 0,
+    instance: "-",
+    durationMs: 0,
+    requestId,
+  });
 }
 
 export class ProxyServer {
@@ -98,7 +140,9 @@ export class ProxyServer {
           detail: `more than ${limits.maxHeaders} header fields`,
           status: 400,
         });
-        sendError(res, { ...answer, status: 431 }, nextRequestId());
+        const requestId = nextRequestId();
+        sendError(res, { ...answer, status: 431 }, requestId);
+        logRefused(context, req.socket, 431, requestId, req);
         return;
       }
       serveRequest(context, req, res);
@@ -108,7 +152,9 @@ export class ProxyServer {
       socket.once("close", () => this.#tunnels.delete(socket));
       void serveUpgrade(context, req, socket, head);
     });
-    server.on("clientError", onClientError);
+    server.on("clientError", (error: Error & { code?: string }, socket: Duplex) =>
+      onClientError(context, error, socket),
+    );
     return server;
   }
 
