@@ -1,8 +1,9 @@
 // Where routes forward to: one Backend per service named by a route (its ready instances and the
 // requests held for them) and one per url. The proxy asks a Backend for a Target, and learns nothing
 // about the supervisor but the SupervisorEvents fed to onEvent.
+import { connect } from "node:net";
 import type { Config, HoldLimits, RouteConfig } from "../config/config.js";
-import type { Clock } from "../lib/clock.js";
+import type { Clock, Timer } from "../lib/clock.js";
 import type { SupervisorEvent } from "../supervisor/events.js";
 import { type HoldOutcome, HoldQueue } from "./hold-queue.js";
 import { type UpstreamOrigins, upstreamOrigins } from "./passes/reverse-rewrite.js";
@@ -23,12 +24,21 @@ export interface Backend {
   origins(target: Target): UpstreamOrigins;
 }
 
+/** A marked-down instance is tried again (a TCP connect) after this, then twice as long each time… */
+const DOWN_RETRY_FIRST_MS = 50;
+/** …up to this. */
+const DOWN_RETRY_MAX_MS = 1000;
+
 class ServiceBackend implements Backend {
   readonly holds = true;
   readonly upstream: ServiceUpstream;
   readonly queue: HoldQueue;
   readonly #insidePort: number | undefined;
   readonly #origins = new Map<number, UpstreamOrigins>();
+  readonly #clock: Clock;
+  /** Instances marked down while alive as far as the supervisor knows: tried until they accept again. */
+  readonly #downRetries = new Map<string, Timer>();
+  #closed = false;
 
   constructor(
     readonly label: string,
@@ -40,7 +50,21 @@ class ServiceBackend implements Backend {
     this.upstream = new ServiceUpstream(label, balance);
     this.queue = new HoldQueue({ clock, ...limits });
     this.#insidePort = insidePort;
+    this.#clock = clock;
     this.upstream.onReady(() => this.queue.release());
+  }
+
+  onEvent(event: SupervisorEvent): void {
+    // Whatever the supervisor says about an instance (it exited, it stops, it is ready) supersedes
+    // the proxy's own retries: from now on its events say when it is back.
+    if ("instance" in event) this.#stopRetrying(event.instance);
+    this.upstream.onEvent(event);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const instance of [...this.#downRetries.keys()]) this.#stopRetrying(instance);
+    this.queue.close();
   }
 
   pick(exclude?: ReadonlySet<string>): Target | undefined {
@@ -53,7 +77,51 @@ class ServiceBackend implements Backend {
     this.upstream.release(target);
   }
   markDown(target: Target): void {
+    // Only one in rotation until now: one that is stopping must not be brought back.
+    const wasIn = this.upstream.isInRotation(target.instance);
     this.upstream.markDown(target.instance, target.port);
+    // The readiness probe stops once an instance is ready, so no InstanceReady would ever bring
+    // back one that refused for a moment while its process lived on (a server reloading in
+    // place, a dev server restarting its child): until the supervisor says more about it, the
+    // proxy tries it itself and puts it back in rotation once it accepts connections again.
+    if (
+      wasIn &&
+      this.upstream.isDown(target.instance) &&
+      !this.#downRetries.has(target.instance) &&
+      !this.#closed
+    )
+      this.#retryLater(target, DOWN_RETRY_FIRST_MS);
+  }
+
+  #retryLater(target: Target, delayMs: number): void {
+    const timer = this.#clock.setTimer(delayMs, () => {
+      const socket = connect({ host: target.host, port: target.port });
+      let settled = false;
+      const settle = (accepted: boolean) => {
+        if (settled) return;
+        settled = true;
+        socket.destroy();
+        if (this.#downRetries.get(target.instance) !== timer) return; // superseded meanwhile
+        if (!accepted) return this.#retryLater(target, Math.min(delayMs * 2, DOWN_RETRY_MAX_MS));
+        this.#downRetries.delete(target.instance);
+        this.upstream.onEvent({
+          type: "InstanceReady",
+          service: this.label,
+          instance: target.instance,
+          port: target.port,
+          afterMs: 0,
+        });
+      };
+      socket.once("connect", () => settle(true));
+      socket.once("error", () => settle(false));
+      socket.setTimeout(DOWN_RETRY_MAX_MS, () => settle(false));
+    });
+    this.#downRetries.set(target.instance, timer);
+  }
+
+  #stopRetrying(instance: string): void {
+    this.#downRetries.get(instance)?.cancel();
+    this.#downRetries.delete(instance);
   }
   hold(sizeBytes: number, signal: AbortSignal): Promise<HoldOutcome> {
     return this.queue.hold(sizeBytes, signal);
@@ -137,7 +205,7 @@ export class Backends {
   }
 
   onEvent(event: SupervisorEvent): void {
-    if ("service" in event) this.#services.get(event.service)?.upstream.onEvent(event);
+    if ("service" in event) this.#services.get(event.service)?.onEvent(event);
   }
 
   /** Resolves when `instance` is out of rotation with nothing in flight (at once for services no route names). */
@@ -147,6 +215,6 @@ export class Backends {
 
   /** berth stops: every held request is answered, and no more are held. */
   close(): void {
-    for (const backend of this.#services.values()) backend.queue.close();
+    for (const backend of this.#services.values()) backend.close();
   }
 }

@@ -104,8 +104,16 @@ class Attempt implements Dispatcher.DispatchHandler {
       return false;
     }
     this.#resume = resume;
+    // node sends a head with the first body bytes. When none come with it (server-sent events,
+    // a long poll), the client must still see the head now, not with the first event.
+    queueMicrotask(this.#flushHead);
     return true;
   }
+
+  readonly #flushHead = (): void => {
+    // (headersSent is already true after writeHead: it says the head was written, not sent.)
+    if (!this.#settled && this.#bytes === 0 && !this.#r.res.destroyed) this.#r.res.flushHeaders();
+  };
 
   onData(chunk: Buffer): boolean {
     this.#bytes += chunk.length;
