@@ -54,11 +54,13 @@ export class BerthUnderTest {
     readonly configFile: string,
     readonly dir: string,
     setpriv: string | undefined,
+    /** Words before everything else, e.g. `taskset -c 0` to pin berth to a CPU. */
+    launcher: readonly string[] = [],
   ) {
     const nodeArgv = [process.execPath, ...command.nodeArgs, "up", "-c", configFile, "--no-color"];
     // Its own process group, so a Ctrl-C in the terminal reaches only the bench, which then stops
     // berth itself; --pdeathsig, so berth stops its services even if the bench is SIGKILLed.
-    const argv = setpriv ? [setpriv, "--pdeathsig", "TERM", "--", ...nodeArgv] : nodeArgv;
+    const argv = [...launcher, ...(setpriv ? [setpriv, "--pdeathsig", "TERM", "--", ...nodeArgv] : nodeArgv)];
     this.spawnedAt = performance.now();
     this.child = spawn(argv[0]!, argv.slice(1), {
       cwd: dir,

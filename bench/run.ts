@@ -5,9 +5,10 @@
 import { parseArgs } from "node:util";
 import { type Benchmark, type OptionSpecs, UsageError } from "./benchmark.js";
 import { Cleanup } from "./cleanup.js";
+import { proxyBenchmark } from "./proxy.js";
 import { supervisorBenchmark } from "./supervisor.js";
 
-const BENCHMARKS: Benchmark[] = [supervisorBenchmark];
+const BENCHMARKS: Benchmark[] = [supervisorBenchmark, proxyBenchmark];
 
 const COMMON: OptionSpecs = { help: { type: "boolean", short: "h" } };
 
