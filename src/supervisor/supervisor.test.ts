@@ -1,7 +1,7 @@
-import { DEFAULT_PROXY } from "../config/proxy-settings.js";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FakeRuntime, service, settle } from "../../test/support/fake-instance.js";
+import { DEFAULT_PROXY } from "../config/proxy-settings.js";
 import { FakeClock } from "../lib/clock.js";
 import type { InstanceRef } from "./events.js";
 import { PortAllocator } from "./port-allocator.js";
