@@ -17,23 +17,47 @@ export interface AccessRecord {
   requestId: string;
 }
 
+function needsEscape(c: number): boolean {
+  return c < 0x20 || c === 0x7f || c === 0x22 || c === 0x5c;
+}
+
 /** Quoted, with quotes, backslashes and controls escaped, so a line is always one line. */
 function quoted(text: string): string {
-  let out = '"';
-  for (let i = 0; i < text.length; i++) {
+  let i = 0;
+  while (i < text.length && !needsEscape(text.charCodeAt(i))) i++;
+  if (i === text.length) return `"${text}"`;
+  let out = `"${text.slice(0, i)}`;
+  for (; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    out +=
-      c < 0x20 || c === 0x7f || c === 0x22 || c === 0x5c ? `\\x${c.toString(16).padStart(2, "0")}` : text[i];
+    out += needsEscape(c) ? `\\x${c.toString(16).padStart(2, "0")}` : text[i];
   }
   return `${out}"`;
 }
 
-export function accessLine(r: AccessRecord): string {
-  return `${new Date(r.startedAt).toISOString()} ${r.client} ${quoted(r.host)} ${quoted(`${r.method} ${r.target}`)} ${r.status} ${r.bytes} ${r.instance} ${r.durationMs.toFixed(1)}ms ${r.requestId}`;
+// Many requests start within one millisecond under load: format its time once.
+let lastMs = -1;
+let lastIso = "";
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
+
+export function accessLine(r: AccessRecord): string {
+  return `${isoTime(r.startedAt)} ${r.client} ${quoted(r.host)} ${quoted(`${r.method} ${r.target}`)} ${r.status} ${r.bytes} ${r.instance} ${r.durationMs.toFixed(1)}ms ${r.requestId}`;
+}
+
+/** Lines are gathered up to this many characters, or for FLUSH_MS, then written as one. */
+const BUFFER_CHARS = 64 * 1024;
+const FLUSH_MS = 250;
 
 export class AccessLog {
   readonly #file: RotatingLogFile;
+  // Like nginx's access_log buffer=: one write per batch of lines, not per request.
+  #pending = "";
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(path: string, report: (message: string) => void) {
     this.#file = new RotatingLogFile(path, {
@@ -44,10 +68,21 @@ export class AccessLog {
   }
 
   write(record: AccessRecord): void {
-    this.#file.write(accessLine(record));
+    this.#pending = this.#pending === "" ? accessLine(record) : `${this.#pending}\n${accessLine(record)}`;
+    if (this.#pending.length >= BUFFER_CHARS) this.#flush();
+    else this.#timer ??= setTimeout(() => this.#flush(), FLUSH_MS).unref();
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending === "") return;
+    this.#file.write(this.#pending);
+    this.#pending = "";
   }
 
   close(): Promise<void> {
+    this.#flush();
     return this.#file.close();
   }
 }

@@ -56,6 +56,23 @@ function classify(error: Error & { code?: string }, sent: boolean): ProxyFailure
   return { kind: "broken", detail: code ? `${code}: ${error.message}` : error.message };
 }
 
+/** The attempt in flight on a response: lets one shared listener serve every request. */
+const kAttempt = Symbol("berth.attempt");
+type Response = ServerResponse & { [kAttempt]?: Attempt | undefined };
+
+function onClientClose(this: Response): void {
+  this[kAttempt]?.clientClosed();
+}
+
+/** The client's socket took what was buffered: let the upstream send more. */
+function onClientDrain(this: Response): void {
+  this[kAttempt]?.resumeUpstream();
+}
+
+function flushHead(attempt: Attempt): void {
+  attempt.flushHead();
+}
+
 class Attempt implements Dispatcher.DispatchHandler {
   readonly #r: AttemptRequest;
   readonly #done: (result: AttemptResult) => void;
@@ -72,20 +89,30 @@ class Attempt implements Dispatcher.DispatchHandler {
   }
 
   /** The client went away: stop the upstream exchange too. */
-  readonly clientClosed = (): void => {
+  clientClosed(): void {
     if (this.#settled) return;
     this.#abort?.(new Error("client closed the connection"));
     this.#settle({ kind: "answered", status: this.#status || 499, bytes: this.#bytes, error: "client left" });
-  };
+  }
 
-  /** The client's socket took what was buffered: let the upstream send more. */
-  readonly #onDrain = (): void => {
+  resumeUpstream(): void {
     this.#resume?.();
-  };
+  }
+
+  /**
+   * node sends a head with the first body bytes. When none come with it (server-sent events, a
+   * long poll), the client must still see the head now, not with the first event.
+   */
+  flushHead(): void {
+    // (headersSent is already true after writeHead: it says the head was written, not sent.)
+    if (!this.#settled && this.#bytes === 0 && !this.#r.res.destroyed) this.#r.res.flushHeaders();
+  }
 
   onConnect(abort: (reason?: Error) => void): void {
     this.#abort = abort;
     this.#sent = true;
+    // The client left while the connection was being made: nothing more to send.
+    if (this.#settled) abort(new Error("client closed the connection"));
   }
 
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
@@ -104,21 +131,14 @@ class Attempt implements Dispatcher.DispatchHandler {
       return false;
     }
     this.#resume = resume;
-    // node sends a head with the first body bytes. When none come with it (server-sent events,
-    // a long poll), the client must still see the head now, not with the first event.
-    queueMicrotask(this.#flushHead);
+    process.nextTick(flushHead, this);
     return true;
   }
-
-  readonly #flushHead = (): void => {
-    // (headersSent is already true after writeHead: it says the head was written, not sent.)
-    if (!this.#settled && this.#bytes === 0 && !this.#r.res.destroyed) this.#r.res.flushHeaders();
-  };
 
   onData(chunk: Buffer): boolean {
     this.#bytes += chunk.length;
     if (this.#r.res.write(chunk)) return true;
-    this.#r.res.once("drain", this.#onDrain);
+    this.#r.res.once("drain", onClientDrain);
     return false;
   }
 
@@ -158,8 +178,10 @@ class Attempt implements Dispatcher.DispatchHandler {
   #settle(result: AttemptResult): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.#r.res.off("close", this.clientClosed);
-    this.#r.res.off("drain", this.#onDrain);
+    const res = this.#r.res as Response;
+    res[kAttempt] = undefined;
+    res.off("close", onClientClose);
+    res.off("drain", onClientDrain);
     this.#done(result);
   }
 }
@@ -168,7 +190,9 @@ class Attempt implements Dispatcher.DispatchHandler {
 export function attempt(dispatcher: Dispatcher, r: AttemptRequest): Promise<AttemptResult> {
   return new Promise((resolve) => {
     const handler = new Attempt(r, resolve);
-    r.res.on("close", handler.clientClosed);
+    const res = r.res as Response;
+    res[kAttempt] = handler;
+    res.on("close", onClientClose);
     dispatcher.dispatch(
       {
         path: r.path,

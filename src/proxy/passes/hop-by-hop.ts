@@ -40,7 +40,10 @@ function isFixed(name: string): boolean {
 function connectionOptions(headers: HeaderList): Set<string> | undefined {
   let options: Set<string> | undefined;
   for (let i = headers.indexOf("connection"); i !== -1; i = headers.indexOf("connection", i + 1)) {
-    for (const part of headers.value(i).split(",")) {
+    const value = headers.value(i);
+    // Nearly every message says just this; both name no field (isFixed removes keep-alive anyway).
+    if (equalsLower(value, "keep-alive") || equalsLower(value, "close")) continue;
+    for (const part of value.split(",")) {
       const token = part.trim().toLowerCase();
       if (token === "" || PROTECTED.has(token)) continue;
       options ??= new Set();
