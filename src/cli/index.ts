@@ -10,7 +10,7 @@ import { registerUp } from "./up.js";
 
 const program = new Command("berth")
   .description(
-    "a reverse proxy and a supervisor in one: runs the services of berth.yaml and keeps them alive",
+    "a reverse proxy and a supervisor in one: runs the services of berth.yaml, keeps them alive, and serves its sites",
   )
   .version(packageVersion())
   .showHelpAfterError("(run berth --help for the verbs, or berth <verb> --help)");

@@ -7,7 +7,9 @@ import { interruptProcess, Shutdown } from "./shutdown.js";
 export function registerUp(program: Command): void {
   program
     .command("up")
-    .description("start every service in the foreground; Ctrl-C or SIGTERM stops them all, dependents first")
+    .description(
+      "start every service and the proxy's sites in the foreground; Ctrl-C or SIGTERM stops them all, dependents first",
+    )
     .addOption(configOption())
     .option("--no-color", "never colour the output (default: colour on a terminal)")
     .action(async (options: { config: string; color: boolean }) => {
