@@ -123,7 +123,8 @@ export class Berth {
         this.#say(undefined, "stopping all services");
         await supervisor.stop();
       }
-      await this.#proxy?.close();
+      // What went to url: upstreams gets as long to finish as the longest drain.
+      await this.#proxy?.close(Math.max(0, ...this.config.services.map((s) => s.drainTimeoutMs)));
       await this.#cgroups?.destroy();
       await this.#files.close();
       await this.#record.release();

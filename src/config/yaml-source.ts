@@ -25,6 +25,16 @@ const FRIENDLIER: Record<string, string> = {
   TAB_AS_INDENT: "tabs cannot indent YAML; use spaces",
 };
 
+/**
+ * `{ PORT: ${PORT} }` and `[serve, ${PORT}]` are broken YAML: inside { } and [ ], the braces of
+ * berth's own ${VAR} are YAML syntax. Said when the line with the error has both.
+ */
+function flowHint(text: string, position: Position): string {
+  const line = text.split("\n")[position.line - 1] ?? "";
+  if (!line.includes("${") || !/[[{]/.test(line.replace(/\$\{/g, ""))) return "";
+  return '; inside { } or [ ], quote a value with ${…} in it: "${PORT}"';
+}
+
 export function parseYaml(text: string): YamlSource {
   const lines = new LineCounter();
   // merge: `<<: *defaults` is common in hand-written YAML (docker compose files use it).
@@ -33,11 +43,14 @@ export function parseYaml(text: string): YamlSource {
   const issues: PathIssue[] = [];
   const positions = new Map<PathIssue, Position>();
   const seen = new Set<number>();
+  let hinted = false;
   for (const e of doc.errors) {
     // One mistake often yields several errors at the same spot; the first says it best.
     if (seen.has(e.pos[0])) continue;
     seen.add(e.pos[0]);
-    const issue = error([], `invalid YAML: ${FRIENDLIER[e.code] ?? e.message}`);
+    const hint: string = hinted ? "" : flowHint(text, at(e.pos[0]));
+    hinted ||= hint !== "";
+    const issue = error([], `invalid YAML: ${FRIENDLIER[e.code] ?? e.message}${hint}`);
     issues.push(issue);
     positions.set(issue, at(e.pos[0]));
   }

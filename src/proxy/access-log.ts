@@ -4,7 +4,8 @@
 import { RotatingLogFile } from "../supervisor/log-file.js";
 
 export interface AccessRecord {
-  startedAt: number;
+  /** When the exchange ended (ms since the epoch). */
+  at: number;
   client: string;
   host: string;
   method: string;
@@ -46,7 +47,7 @@ function isoTime(ms: number): string {
 }
 
 export function accessLine(r: AccessRecord): string {
-  return `${isoTime(r.startedAt)} ${r.client} ${quoted(r.host)} ${quoted(`${r.method} ${r.target}`)} ${r.status} ${r.bytes} ${r.instance} ${r.durationMs.toFixed(1)}ms ${r.requestId}`;
+  return `${isoTime(r.at)} ${r.client} ${quoted(r.host)} ${quoted(`${r.method} ${r.target}`)} ${r.status} ${r.bytes} ${r.instance} ${r.durationMs.toFixed(1)}ms ${r.requestId}`;
 }
 
 /** Lines are gathered up to this many characters, or for FLUSH_MS, then written as one. */

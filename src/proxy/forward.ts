@@ -5,15 +5,18 @@
 // or one error answer).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
-import { equalsLower, HeaderList } from "./passes/header-list.js";
+import { HeaderList } from "./passes/header-list.js";
 import { removeHopByHop } from "./passes/hop-by-hop.js";
 import { type ReverseRewriteContext, rewriteResponseHeaders } from "./passes/reverse-rewrite.js";
 import { applyHeaderOps, type PreparedHeaderOps } from "./passes/user-headers.js";
 import type { ProxyFailure } from "./proxy-error.js";
 
 export type AttemptResult =
-  /** A response went out (whole, or cut off because one side broke), or the client left. */
-  | { kind: "answered"; status: number; bytes: number; error?: string }
+  /**
+   * A response went out (whole, or cut off because one side broke: `cut` says why), or the
+   * client left (status 499 when no head had gone out).
+   */
+  | { kind: "answered"; status: number; bytes: number; cut?: string }
   /** Nothing reached the client. `sent`: the upstream may have seen (part of) the request. */
   | { kind: "failed"; failure: ProxyFailure; sent: boolean; refused: boolean };
 
@@ -32,8 +35,38 @@ export interface AttemptRequest {
   responseOps: PreparedHeaderOps;
 }
 
-/** Trailer fields that would change framing or routing if a client trusted them. */
-const FORBIDDEN_TRAILERS = ["host", "content-length", "transfer-encoding", "connection", "trailer", "te"];
+/**
+ * Trailer fields a client must not take from a trailer: framing and routing fields, and those
+ * RFC 9110 §6.5.1 says need to be known before the content (controls, authentication, cookies,
+ * representation metadata). A trailer is for checksums and status after a stream.
+ */
+const FORBIDDEN_TRAILERS = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "trailer",
+  "te",
+  "upgrade",
+  "set-cookie",
+  "cookie",
+  "authorization",
+  "www-authenticate",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "location",
+  "content-type",
+  "content-encoding",
+  "content-range",
+  "cache-control",
+  "expires",
+  "age",
+  "date",
+  "vary",
+  "retry-after",
+  "max-forwards",
+]);
 
 /** undici hands raw heads over as Buffers (typed as strings for trailers). */
 function latin1(raw: readonly (Buffer | string)[]): string[] {
@@ -52,6 +85,9 @@ function classify(error: Error & { code?: string }, sent: boolean): ProxyFailure
   if (code === "UND_ERR_BODY_TIMEOUT") return { kind: "timeout", detail: "the response stalled" };
   if (!sent && (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EHOSTUNREACH")) {
     return { kind: "refused", detail: code };
+  }
+  if (code === "UND_ERR_SOCKET" || code === "ECONNRESET") {
+    return { kind: "broken", detail: "the connection closed before a whole response" };
   }
   return { kind: "broken", detail: code ? `${code}: ${error.message}` : error.message };
 }
@@ -92,7 +128,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   clientClosed(): void {
     if (this.#settled) return;
     this.#abort?.(new Error("client closed the connection"));
-    this.#settle({ kind: "answered", status: this.#status || 499, bytes: this.#bytes, error: "client left" });
+    this.#settle({ kind: "answered", status: this.#status || 499, bytes: this.#bytes });
   }
 
   resumeUpstream(): void {
@@ -116,6 +152,9 @@ class Attempt implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    // 1xx (102 Processing, 103 Early Hints) are interim: the final response follows. Relaying
+    // them is optional (RFC 9110 §15.2); node:http could not write a final head after one.
+    if (status < 200) return true;
     const r = this.#r;
     const headers = new HeaderList(latin1(rawHeaders));
     removeHopByHop(headers, { upgrade: false });
@@ -146,7 +185,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     const res = this.#r.res;
     if (trailers && trailers.length > 0) {
       const list = new HeaderList(latin1(trailers));
-      list.removeWhere((name) => FORBIDDEN_TRAILERS.some((f) => equalsLower(name, f)));
+      list.removeWhere((name) => FORBIDDEN_TRAILERS.has(name.toLowerCase()));
       const pairs: [string, string][] = [];
       for (let i = 0; i < list.size; i++) pairs.push([list.name(i), list.value(i)]);
       if (pairs.length > 0) res.addTrailers(pairs);
@@ -162,7 +201,7 @@ class Attempt implements Dispatcher.DispatchHandler {
       // Part of the response went out: cut the connection so the client cannot take the
       // truncated body for a whole one.
       res.destroy();
-      this.#settle({ kind: "answered", status: this.#status, bytes: this.#bytes, error: error.message });
+      this.#settle({ kind: "answered", status: this.#status, bytes: this.#bytes, cut: error.message });
       return;
     }
     const sent = this.#sent;

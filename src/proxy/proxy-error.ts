@@ -1,7 +1,8 @@
 // The one place where what went wrong becomes a status (DESIGN.md convention 6): 502 when the
 // upstream refused or broke the exchange, 503 when nothing is ready (with Retry-After), 504 when
 // it took too long. Bodies are small and plain, and carry the request id that is in the log.
-import { type ServerResponse, STATUS_CODES } from "node:http";
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
+import type { HoldOutcome } from "./hold-queue.js";
 
 export type ProxyFailure =
   | { kind: "refused"; detail: string }
@@ -11,7 +12,8 @@ export type ProxyFailure =
   | { kind: "stopping"; detail: string }
   | { kind: "no_site" }
   | { kind: "no_route" }
-  | { kind: "bad_request"; detail: string; status: 400 | 505 };
+  | { kind: "bad_request"; detail: string; status: 400 | 408 | 431 | 505 }
+  | { kind: "not_implemented"; detail: string };
 
 export interface ErrorAnswer {
   status: number;
@@ -44,44 +46,85 @@ export function errorAnswer(failure: ProxyFailure): ErrorAnswer {
       return { status: 404, message: "no site here answers this host", headers: {} };
     case "no_route":
       return { status: 404, message: "no route for this path", headers: {} };
+    case "not_implemented":
+      return { status: 501, message: `not supported: ${failure.detail}`, headers: { Connection: "close" } };
     case "bad_request":
       return {
         status: failure.status,
-        message: `bad request: ${failure.detail}`,
+        message: `${STATUS_CODES[failure.status]!.toLowerCase()}: ${failure.detail}`,
         headers: { Connection: "close" },
       };
   }
 }
 
-/** Sends `answer` unless a response head already went out; then the connection is cut instead. */
-export function sendError(res: ServerResponse, answer: ErrorAnswer, requestId: string): void {
+function errorBody(answer: ErrorAnswer, requestId: string): string {
+  return `${answer.status} ${answer.message}\nrequest id: ${requestId}\n`;
+}
+
+/** A request that says it has a body: answering it without reading that body ends the connection. */
+function declaresBody(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
+/**
+ * Sends `answer` unless a response head already went out; then the connection is cut instead.
+ * Returns the body bytes sent.
+ */
+export function sendError(res: ServerResponse, answer: ErrorAnswer, requestId: string): number {
   if (res.headersSent) {
     res.destroy();
-    return;
+    return 0;
   }
-  const body = `${answer.status} ${answer.message}\nrequest id: ${requestId}\n`;
+  const body = errorBody(answer, requestId);
   // A request body not yet read (a 503 for a body too large to hold, a 502 before it was sent):
   // close rather than read and throw away what may be megabytes, for a connection's reuse.
-  const unread = res.req !== undefined && !res.req.complete;
+  const unread = res.req !== undefined && declaresBody(res.req);
+  const bytes = Buffer.byteLength(body);
   res.writeHead(answer.status, {
     ...answer.headers,
     ...(unread ? { Connection: "close" } : {}),
     "Content-Type": "text/plain; charset=utf-8",
-    "Content-Length": Buffer.byteLength(body),
+    "Content-Length": bytes,
     "X-Request-Id": requestId,
     "Cache-Control": "no-store",
   });
   res.end(body);
+  return bytes;
 }
 
 /** `answer` as raw HTTP/1.1 bytes, for a socket that left node:http (an upgrade request). */
 export function errorResponseText(answer: ErrorAnswer, requestId: string, head = false): string {
-  const body = `${answer.status} ${answer.message}\nrequest id: ${requestId}\n`;
+  const body = errorBody(answer, requestId);
   let text = `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ""}\r\n`;
   for (const [name, value] of Object.entries(answer.headers)) {
     if (name !== "Connection") text += `${name}: ${value}\r\n`;
   }
   text += `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
-  text += `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n`;
+  text += `X-Request-Id: ${requestId}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n`;
   return head ? text : text + body;
+}
+
+/** What a wait in the HoldQueue that did not end in `released` means for the client. */
+export function holdFailure(
+  outcome: Exclude<HoldOutcome, "released" | "cancelled">,
+  label: string,
+): ProxyFailure {
+  if (outcome === "closed") return { kind: "stopping", detail: "no new requests are forwarded" };
+  return {
+    kind: "none_ready",
+    detail:
+      outcome === "full" ? `too many requests wait for ${label}` : `${label} did not become ready in time`,
+    retryAfterS: 5,
+  };
+}
+
+/** The failure node:http reports for a connection with error `code`. */
+export function clientErrorFailure(code: string | undefined): ProxyFailure {
+  if (code === "HPE_HEADER_OVERFLOW")
+    return { kind: "bad_request", detail: "request head too large", status: 431 };
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT")
+    return { kind: "bad_request", detail: "request took too long", status: 408 };
+  return { kind: "bad_request", detail: "malformed request", status: 400 };
 }

@@ -9,7 +9,13 @@ import type { ClientLimits, ListenAddress } from "../config/config.js";
 import { portHolder } from "../lib/port-holder.js";
 import { type ListenerContext, requestIdOf, serveRequest } from "./exchange.js";
 import { clientAddress } from "./passes/forwarded.js";
-import { errorAnswer, errorResponseText, sendError } from "./proxy-error.js";
+import {
+  clientErrorFailure,
+  type ErrorAnswer,
+  errorAnswer,
+  errorResponseText,
+  sendError,
+} from "./proxy-error.js";
 import { nextRequestId } from "./request-id.js";
 import { serveUpgrade } from "./upgrade.js";
 
@@ -20,66 +26,58 @@ export interface Listener {
   context: ListenerContext;
 }
 
-function statusForClientError(code: string | undefined): number {
-  if (code === "HPE_HEADER_OVERFLOW") return 431;
-  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return 408;
-  return 400;
-}
+// Node's own record of the response in flight on a connection (undocumented, stable since
+// node 0.x): the only way to tell, in 'clientError', whether a request is being answered.
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
 
 function onClientError(context: ListenerContext, error: Error & { code?: string }, socket: Duplex): void {
-  const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  const pending = (socket as HttpSocket)._httpMessage;
   if (pending) {
-    // A request is in flight on this connection. If its own body broke the framing (a bad chunk,
-    // or a Transfer-Encoding llhttp refuses only after the 'request' event), answer it here when
-    // nothing went out yet, then end the request stream: that destroys the connection, and the
-    // forwarder, seeing it close, aborts the upstream request, which so never arrives whole.
-    // Otherwise (bytes after a request that closes the connection) a response is still going
-    // out: node's default would write a 400 into the middle of it; leave it be.
     const req = pending.req;
     if (req && !req.complete) {
+      // The request's own body broke the framing (a bad chunk, or a Transfer-Encoding llhttp
+      // refuses only after the 'request' event), or came too slowly: answer it here when nothing
+      // went out yet, then end the request stream. That destroys the connection, and the
+      // forwarder, seeing it close, aborts the upstream request, which so never arrives whole.
       if (!pending.headersSent) {
-        const status = statusForClientError(error.code);
-        const detail = status === 408 ? "request took too long" : "malformed request body";
-        const answer = errorAnswer({ kind: "bad_request", detail, status: 400 });
-        sendError(pending, { ...answer, status }, requestIdOf(pending) ?? nextRequestId());
+        const failure = clientErrorFailure(error.code);
+        if (failure.kind === "bad_request" && failure.status === 400)
+          failure.detail = "malformed request body";
+        sendError(pending, errorAnswer(failure), requestIdOf(pending) ?? nextRequestId());
       }
       req.destroy(error);
+      return;
     }
+    // Bytes after a complete request: node's default would write a 400 into the middle of the
+    // response still going out. Let it finish, then close: the parser is dead.
+    pending.shouldKeepAlive = false;
+    pending.once("finish", () => socket.destroy());
     return;
   }
   if (!socket.writable || error.code === "ECONNRESET") {
     socket.destroy();
     return;
   }
-  const status = statusForClientError(error.code);
-  const detail =
-    status === 431
-      ? "request head too large"
-      : status === 408
-        ? "request took too long"
-        : "malformed request";
-  const answer = errorAnswer({ kind: "bad_request", detail, status: 400 });
-  const requestId = nextRequestId();
-  socket.end(errorResponseText({ ...answer, status }, requestId));
-  logRefused(context, socket as Socket, status, requestId);
+  refuseConnection(context, socket as Socket, errorAnswer(clientErrorFailure(error.code)));
 }
 
-/** An answer berth made before any exchange began: its id must be findable in the access log too. */
-function logRefused(
+/** An answer berth makes on a bare connection (no exchange began); its id is in the access log too. */
+function refuseConnection(
   context: ListenerContext,
   socket: Socket,
-  status: number,
-  requestId: string,
+  answer: ErrorAnswer,
   req?: IncomingMessage,
 ): void {
+  const requestId = nextRequestId();
+  socket.end(errorResponseText(answer, requestId, req?.method === "HEAD"));
   const remote = socket.remoteAddress;
   context.accessLog?.write({
-    startedAt: Date.now(),
+    at: Date.now(),
     client: remote === undefined ? "-" : clientAddress(remote),
     host: "",
     method: req?.method ?? "-",
     target: req?.url ?? "-",
-    status,
+    status: answer.status,
     bytes: 0,
     instance: "-",
     durationMs: 0,
@@ -129,23 +127,19 @@ export class ProxyServer {
       // slowloris head live 40 s instead of 10.
       connectionsCheckingInterval: Math.max(250, Math.min(1000, limits.headerTimeoutMs / 2)),
       noDelay: true,
+      // A missing Host is refused by the framing check, with a request id and a log line.
+      requireHostHeader: false,
     });
     // One more than allowed, so a request over the limit is seen (node drops extras silently).
     server.maxHeadersCount = limits.maxHeaders + 1;
     server.timeout = limits.idleTimeoutMs;
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      if (req.rawHeaders.length > limits.maxHeaders * 2) {
-        const answer = errorAnswer({
-          kind: "bad_request",
-          detail: `more than ${limits.maxHeaders} header fields`,
-          status: 400,
-        });
-        const requestId = nextRequestId();
-        sendError(res, { ...answer, status: 431 }, requestId);
-        logRefused(context, req.socket, 431, requestId, req);
-        return;
-      }
-      serveRequest(context, req, res);
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => serveRequest(context, req, res));
+    server.on("connect", (req: IncomingMessage, socket: Duplex) => {
+      const answer = errorAnswer({
+        kind: "not_implemented",
+        detail: "berth is not a forward proxy (CONNECT)",
+      });
+      refuseConnection(context, socket as Socket, answer, req);
     });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.#tunnels.add(socket);

@@ -8,6 +8,7 @@ import type { SupervisorEvent } from "../supervisor/events.js";
 import { AccessLog } from "./access-log.js";
 import { Backends } from "./backends.js";
 import type { ListenerContext } from "./exchange.js";
+import { InFlight } from "./in-flight.js";
 import { PreparedRoutes } from "./prepared-routes.js";
 import { type Listener, ProxyServer } from "./proxy-server.js";
 import { buildRouter, listenKey } from "./router.js";
@@ -24,6 +25,7 @@ export class ReverseProxy {
   readonly #pools = new UpstreamPools();
   readonly #accessLog: AccessLog | undefined;
   readonly #server: ProxyServer;
+  readonly #inFlight = new InFlight();
 
   constructor(config: Config, options: ProxyOptions) {
     this.#backends = new Backends(config, options.clock, config.proxy.hold);
@@ -42,6 +44,8 @@ export class ReverseProxy {
         pools: this.#pools,
         accessLog: this.#accessLog,
         report: options.report,
+        maxHeaders: config.proxy.client.maxHeaders,
+        inFlight: this.#inFlight,
       };
       const ipv6Only =
         address.host === "::" && addresses.has(listenKey({ host: "0.0.0.0", port: address.port }));
@@ -70,10 +74,17 @@ export class ReverseProxy {
     this.#backends.close();
   }
 
-  /** Ends every connection, client and upstream. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Ends every connection, client and upstream, after what is in flight had up to `graceMs` to
+   * finish (requests to url: upstreams, tunnels; those to services were drained by their stop).
+   * Idempotent.
+   */
+  async close(graceMs = 0): Promise<void> {
     this.stopAccepting();
+    if (graceMs > 0) await this.#inFlight.idle(graceMs);
     await this.#server.close();
+    // Tunnels ended by the close log their line from their 'close' events: let those run first.
+    await new Promise((resolve) => setImmediate(resolve));
     await this.#pools.close();
     await this.#accessLog?.close();
   }

@@ -1,40 +1,103 @@
-// Upgrades (WebSocket and any other protocol switch): the request head goes upstream after the
-// same passes as any request (Upgrade and Connection: upgrade kept), then the two sockets are
-// joined and bytes flow both ways with back-pressure until either side closes. The upstream's
-// answer is relayed as it is: a 101 switches, anything else is its own answer to the client.
-import type { IncomingMessage } from "node:http";
-import { connect, type Socket } from "node:net";
+// Upgrades (WebSocket and any other protocol switch): the request head goes through the same
+// checks and passes as any request (Upgrade and Connection: upgrade kept) and is sent upstream
+// with node:http's client. Only a 101 joins the two connections, after which bytes flow both ways
+// with back-pressure until either side closes. Any other answer is relayed as a final response
+// with `Connection: close`, and nothing more the client sends reaches the upstream.
+import { type ClientRequest, type IncomingMessage, request } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import type { Backend } from "./backends.js";
 import type { ListenerContext } from "./exchange.js";
-import { applyForwarded, clientAddress } from "./passes/forwarded.js";
-import { checkFraming } from "./passes/framing.js";
+import { type Exchange, logExchange, reportAnswer, reportExchange, startExchange } from "./exchange-log.js";
 import { HeaderList } from "./passes/header-list.js";
 import { removeHopByHop } from "./passes/hop-by-hop.js";
+import { publicOrigin, rewriteResponseHeaders } from "./passes/reverse-rewrite.js";
 import { applyHeaderOps } from "./passes/user-headers.js";
-import { errorAnswer, errorResponseText, type ProxyFailure } from "./proxy-error.js";
-import { nextRequestId } from "./request-id.js";
+import { errorAnswer, errorResponseText, holdFailure, type ProxyFailure } from "./proxy-error.js";
+import { type RequestHead, readRequestHead } from "./request-head.js";
 import type { Target } from "./upstream.js";
 
-function head(method: string, path: string, headers: HeaderList): string {
-  let text = `${method} ${path} HTTP/1.1\r\n`;
+type UpstreamOutcome =
+  | { kind: "switched"; response: IncomingMessage; socket: Socket; head: Buffer }
+  | { kind: "response"; response: IncomingMessage }
+  | { kind: "failed"; failure: ProxyFailure; sent: boolean; refused: boolean };
+
+function timeoutError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/** Sends the upgrade request to `target` and waits for its answer, within the route's timeouts. */
+function askUpstream(
+  target: Target,
+  method: string,
+  head: RequestHead,
+  cancel: AbortSignal,
+): Promise<UpstreamOutcome> {
+  const { connectMs, responseHeaderMs } = head.route.config.timeouts;
+  const headers = head.headers;
+  if (!new HeaderList(headers).has("host")) headers.push("Host", `${target.host}:${target.port}`);
+  return new Promise((resolve) => {
+    let sent = false;
+    const upstream: ClientRequest = request({
+      host: target.host,
+      port: target.port,
+      method,
+      path: head.path,
+      headers,
+      agent: false,
+      setHost: false,
+    });
+    let timer = setTimeout(
+      () => upstream.destroy(timeoutError("UND_ERR_CONNECT_TIMEOUT", "connecting took too long")),
+      connectMs,
+    );
+    const onCancel = () => upstream.destroy(new Error("client closed the connection"));
+    cancel.addEventListener("abort", onCancel, { once: true });
+    const settle = (outcome: UpstreamOutcome) => {
+      clearTimeout(timer);
+      cancel.removeEventListener("abort", onCancel);
+      resolve(outcome);
+    };
+    upstream.once("socket", (socket: Socket) => {
+      socket.once("connect", () => {
+        sent = true;
+        clearTimeout(timer);
+        timer = setTimeout(
+          () => upstream.destroy(timeoutError("UND_ERR_HEADERS_TIMEOUT", "no response head in time")),
+          responseHeaderMs,
+        );
+      });
+    });
+    upstream.once("upgrade", (response, socket: Socket, early: Buffer) =>
+      settle({ kind: "switched", response, socket, head: early }),
+    );
+    upstream.once("response", (response) => settle({ kind: "response", response }));
+    upstream.once("error", (error: Error & { code?: string }) => {
+      const code = error.code ?? "";
+      const refused = !sent && (code === "ECONNREFUSED" || code === "ECONNRESET");
+      let failure: ProxyFailure;
+      if (code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT") {
+        failure = { kind: "timeout", detail: error.message };
+      } else if (refused) failure = { kind: "refused", detail: code };
+      else failure = { kind: "broken", detail: code ? `${code}: ${error.message}` : error.message };
+      settle({ kind: "failed", failure, sent, refused });
+    });
+    upstream.end();
+  });
+}
+
+/** A response head as raw text, for a socket that left node:http. */
+function responseHead(response: IncomingMessage, headers: HeaderList): string {
+  let text = `HTTP/1.1 ${response.statusCode} ${response.statusMessage ?? ""}\r\n`;
   for (let i = 0; i < headers.size; i++) text += `${headers.name(i)}: ${headers.value(i)}\r\n`;
   return `${text}\r\n`;
 }
 
-function dial(target: Target, timeoutMs: number): Promise<Socket | Error> {
-  return new Promise((resolve) => {
-    const upstream = connect({ host: target.host, port: target.port });
-    const timer = setTimeout(() => upstream.destroy(new Error("connecting took too long")), timeoutMs);
-    upstream.once("connect", () => {
-      clearTimeout(timer);
-      upstream.removeAllListeners("error");
-      resolve(upstream);
-    });
-    upstream.once("error", (error) => {
-      clearTimeout(timer);
-      resolve(error);
-    });
-  });
+function refuse(ctx: ListenerContext, x: Exchange, client: Duplex, failure: ProxyFailure): void {
+  const answer = errorAnswer(failure);
+  reportAnswer(ctx, x, answer);
+  client.end(errorResponseText(answer, x.requestId, x.req.method === "HEAD"));
+  logExchange(ctx, x, answer.status, 0);
 }
 
 export async function serveUpgrade(
@@ -43,116 +106,152 @@ export async function serveUpgrade(
   client: Duplex,
   early: Buffer,
 ) {
-  const t0 = performance.now();
-  const startedAt = Date.now();
-  const socket = req.socket;
-  let requestId = nextRequestId();
-  const headers = new HeaderList(req.rawHeaders);
-  const host = headers.get("host") ?? "";
-  let instance = "-";
+  const x = startExchange(req);
   client.on("error", () => {});
-
-  const log = (status: number, bytes: number) =>
-    ctx.accessLog?.write({
-      startedAt,
-      client: clientAddress(socket.remoteAddress ?? "-"),
-      host,
-      method: req.method ?? "-",
-      target: req.url ?? "-",
-      status,
-      bytes,
-      instance,
-      durationMs: performance.now() - t0,
-      requestId,
-    });
-  const refuse = (failure: ProxyFailure) => {
-    const answer = errorAnswer(failure);
-    if (answer.status >= 500)
-      ctx.report(
-        `${answer.status} upgrade ${host}${req.url} (${instance}): ${answer.message} [request ${requestId}]`,
-      );
-    client.end(errorResponseText(answer, requestId, req.method === "HEAD"));
-    log(answer.status, 0);
+  // In flight until the protocol switches: an open WebSocket does not hold up a stop.
+  let inFlight = true;
+  ctx.inFlight.begin();
+  const switched = () => {
+    if (inFlight) ctx.inFlight.end();
+    inFlight = false;
   };
-
-  const verdict = checkFraming(req);
-  if (!verdict.ok) return refuse({ kind: "bad_request", detail: verdict.reason, status: verdict.status });
-  const routed = ctx.router.route(host || undefined, req.url ?? "");
-  if (routed.kind !== "route") {
-    return refuse(
-      routed.kind === "bad_request"
-        ? { kind: "bad_request", detail: routed.reason, status: 400 }
-        : { kind: routed.kind },
-    );
+  try {
+    await tunnel(ctx, x, req, client, early, switched);
+  } catch (error) {
+    // A defect, not a condition: never take berth down for it.
+    reportExchange(ctx, x, 500, `berth failed: ${(error as Error).stack ?? error}`);
+    client.destroy();
+  } finally {
+    switched();
   }
-  const route = ctx.routes.route(routed.route);
-  removeHopByHop(headers, { upgrade: true });
-  if (!routed.route.preserveHost) headers.remove("host");
-  requestId = applyForwarded(headers, {
-    peerAddress: socket.remoteAddress ?? "",
-    localPort: socket.localPort ?? 0,
-    tls: false,
-    host: routed.authority ?? (host || undefined),
-    trusted: ctx.routes.trusts(routed.site, socket.remoteAddress ?? ""),
-    requestId,
-  });
-  applyHeaderOps(headers, route.requestOps);
+}
 
-  const backend = route.backend;
+async function tunnel(
+  ctx: ListenerContext,
+  x: Exchange,
+  req: IncomingMessage,
+  client: Duplex,
+  early: Buffer,
+  switched: () => void,
+) {
+  const prepared = readRequestHead(ctx, req, x, true);
+  if (!prepared.ok) return refuse(ctx, x, client, prepared.failure);
+  const head = prepared.head;
+  const backend = head.route.backend;
   const cancel = new AbortController();
   client.once("close", () => cancel.abort());
-  let upstream: Socket | undefined;
-  for (let attempts = 0; upstream === undefined; ) {
-    const target = backend.pick();
-    if (target === undefined) {
-      const outcome = backend.holds ? await backend.hold(0, cancel.signal) : "closed";
-      if (outcome === "released") continue;
-      if (outcome === "cancelled") return log(499, 0);
-      if (outcome === "closed" && backend.holds)
-        return refuse({ kind: "stopping", detail: "no new requests are forwarded" });
-      if (!backend.holds) return refuse({ kind: "refused", detail: "no address" });
-      return refuse({
-        kind: "none_ready",
-        detail: `${backend.label} did not become ready in time`,
-        retryAfterS: 5,
-      });
-    }
-    instance = target.instance;
-    const dialed = await dial(target, routed.route.timeouts.connectMs);
-    if (!(dialed instanceof Error)) {
-      upstream = dialed;
-      if (!routed.route.preserveHost && !headers.has("host"))
-        headers.add("Host", `${target.host}:${target.port}`);
-      break;
-    }
-    const code = (dialed as Error & { code?: string }).code;
-    if (code === "ECONNREFUSED") backend.markDown(target);
-    if (++attempts >= 4 || (!backend.holds && code !== "ECONNREFUSED")) {
-      return refuse(
-        code === undefined ? { kind: "timeout", detail: dialed.message } : { kind: "refused", detail: code },
-      );
-    }
-  }
-  if (client.destroyed) {
-    upstream.destroy();
-    return log(499, 0);
-  }
 
-  upstream.write(head(req.method ?? "GET", routed.upstreamPath, headers));
+  let exclude: Set<string> | undefined;
+  let lastFailure: ProxyFailure | undefined;
+  for (let attempts = 0; ; ) {
+    const target = backend.pick(exclude) ?? backend.pick();
+    if (target === undefined) {
+      if (!backend.holds)
+        return refuse(ctx, x, client, lastFailure ?? { kind: "refused", detail: "no address" });
+      const outcome = await backend.hold(0, cancel.signal);
+      if (outcome === "released") {
+        exclude = undefined;
+        continue;
+      }
+      if (outcome === "cancelled") return logExchange(ctx, x, 499, 0);
+      return refuse(ctx, x, client, holdFailure(outcome, backend.label));
+    }
+    x.instance = target.instance;
+    attempts++;
+    backend.acquire(target);
+    let outcome: UpstreamOutcome;
+    try {
+      outcome = await askUpstream(target, req.method ?? "GET", head, cancel.signal);
+      if (outcome.kind === "switched") {
+        switched();
+        return await join(ctx, x, client, early, outcome, head.route.config.timeouts.idleMs);
+      }
+      if (outcome.kind === "response")
+        return await relay(ctx, x, client, head, backend, target, outcome.response);
+    } finally {
+      backend.release(target);
+    }
+    if (client.destroyed) return logExchange(ctx, x, 499, 0);
+    lastFailure = outcome.failure;
+    if (outcome.refused) backend.markDown(target);
+    if (outcome.sent || attempts >= 4) return refuse(ctx, x, client, outcome.failure);
+    exclude ??= new Set();
+    exclude.add(target.instance);
+  }
+}
+
+/** 101: the head goes to the client as sent, then bytes flow both ways until either side closes. */
+async function join(
+  ctx: ListenerContext,
+  x: Exchange,
+  client: Duplex,
+  early: Buffer,
+  switched: Extract<UpstreamOutcome, { kind: "switched" }>,
+  idleMs: number,
+): Promise<void> {
+  const { response, socket: upstream } = switched;
+  const headers = new HeaderList([...response.rawHeaders]);
+  client.write(responseHead(response, headers));
+  if (switched.head.length > 0) client.write(switched.head);
   if (early.length > 0) upstream.write(early);
   let bytes = 0;
   upstream.on("data", (chunk: Buffer) => {
     bytes += chunk.length;
   });
-  upstream.pipe(client);
-  client.pipe(upstream);
+  const closed = new Promise<void>((resolve) => upstream.once("close", () => resolve()));
   const done = () => {
     upstream.destroy();
     client.destroy();
   };
+  upstream.on("error", done);
   upstream.once("close", done);
   client.once("close", done);
-  upstream.on("error", done);
-  await new Promise<void>((resolve) => upstream.once("close", () => resolve()));
-  log(101, bytes);
+  // One side finished sending (a half-close): the other gets the route's idle time to finish
+  // too, so a peer that never does cannot keep the tunnel open for ever.
+  let halfClosed: NodeJS.Timeout | undefined;
+  const onEnd = () => {
+    halfClosed ??= setTimeout(done, idleMs).unref();
+  };
+  upstream.once("end", onEnd);
+  client.once("end", onEnd);
+  upstream.once("close", () => clearTimeout(halfClosed));
+  upstream.pipe(client);
+  client.pipe(upstream);
+  await closed;
+  logExchange(ctx, x, 101, bytes);
+}
+
+/** Anything but 101: the upstream's final answer, relayed, and the connection closed after it. */
+async function relay(
+  ctx: ListenerContext,
+  x: Exchange,
+  client: Duplex,
+  head: RequestHead,
+  backend: Backend,
+  target: Target,
+  response: IncomingMessage,
+): Promise<void> {
+  const headers = new HeaderList([...response.rawHeaders]);
+  removeHopByHop(headers, { upgrade: false });
+  rewriteResponseHeaders(headers, {
+    upstream: backend.origins(target),
+    publicOrigin: publicOrigin("http", head.publicHost),
+    prefix: head.route.prefix,
+  });
+  applyHeaderOps(headers, head.route.responseOps);
+  headers.add("Connection", "close");
+  client.write(responseHead(response, headers));
+  let bytes = 0;
+  response.on("data", (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
+  await new Promise<void>((resolve) => {
+    response.once("end", resolve);
+    response.once("close", resolve);
+    if (x.req.method === "HEAD") response.resume();
+    else response.pipe(client, { end: false });
+  });
+  client.end();
+  response.socket?.destroy();
+  logExchange(ctx, x, response.statusCode ?? 502, bytes);
 }

@@ -319,6 +319,8 @@ interface ServerRecord {
   refusals: string[];
   seen: Array<{ method: string; url: string }>;
   clientErrors: string[];
+  /** Resolves when the server's side of the connection has closed. */
+  closed?: Promise<void>;
 }
 
 interface Outcome {
@@ -381,6 +383,11 @@ async function startServer() {
     });
     req.resume();
   });
+  // Registered after node's own listener, so by the time it runs node has aborted the request.
+  server.on("connection", (socket: net.Socket) => {
+    const record = recordFor(socket);
+    record.closed = new Promise((resolve) => socket.once("close", () => resolve()));
+  });
   server.on("clientError", (err: NodeJS.ErrnoException, socket: net.Socket) => {
     const record = recordFor(socket);
     record.clientErrors.push(err.code ?? err.message);
@@ -423,8 +430,9 @@ async function replay(port: number, records: Map<number, ServerRecord>, c: Corpu
   const timer = setTimeout(() => socket.destroy(), 2000);
   await closed;
   clearTimeout(timer);
-  // let the server's 'error'/'aborted'/'close' handlers for this connection run
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  await records.get(localPort)?.closed;
+  // The request's 'error' follows its 'aborted' on the next tick.
+  await new Promise((resolve) => setImmediate(resolve));
   const text = Buffer.concat(chunks).toString("latin1");
   const statuses = [...text.matchAll(/(?:^|\n)HTTP\/1\.[01] (\d{3}) /g)].map((m) => Number(m[1]));
   return { statuses, server: records.get(localPort) ?? newRecord() };

@@ -1,0 +1,107 @@
+// The request head, checked and made ready to forward, for plain requests and upgrades alike:
+// header count, framing, route, then the passes in order (hop-by-hop, Expect, Host, forwarding
+// headers, the user's ops last). What is refused here never reaches an upstream.
+import type { IncomingMessage } from "node:http";
+import type { Exchange } from "./exchange-log.js";
+import { applyForwarded } from "./passes/forwarded.js";
+import { checkFraming } from "./passes/framing.js";
+import { HeaderList } from "./passes/header-list.js";
+import { removeHopByHop } from "./passes/hop-by-hop.js";
+import { applyHeaderOps } from "./passes/user-headers.js";
+import type { PreparedRoute, PreparedRoutes } from "./prepared-routes.js";
+import type { ProxyFailure } from "./proxy-error.js";
+import type { Router } from "./router.js";
+
+export interface HeadContext {
+  router: Router;
+  routes: PreparedRoutes;
+  maxHeaders: number;
+}
+
+export interface RequestHead {
+  route: PreparedRoute;
+  /** Request headers after the passes, as name, value, name, value… */
+  headers: string[];
+  /** The request-target to send upstream. */
+  path: string;
+  /** Host and port the client addressed: the public side of reverse rewriting. */
+  publicHost: string;
+  /** The body stream to forward (the request itself), or null when it has none. */
+  body: IncomingMessage | null;
+  /** The declared body size (Content-Length), 0 when unknown. */
+  size: number;
+}
+
+export type HeadResult = { ok: true; head: RequestHead } | { ok: false; failure: ProxyFailure };
+
+function refused(failure: ProxyFailure): HeadResult {
+  return { ok: false, failure };
+}
+
+function bodyOf(
+  raw: readonly string[],
+  req: IncomingMessage,
+): { body: IncomingMessage | null; size: number } {
+  let length: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 17 && name.toLowerCase() === "transfer-encoding") return { body: req, size: 0 };
+    if (name.length === 14 && name.toLowerCase() === "content-length") length = raw[i + 1];
+  }
+  if (length === undefined || length === "0") return { body: null, size: 0 };
+  return { body: req, size: Number(length) };
+}
+
+/** Checks and prepares `req`'s head; sets `x.host` and `x.requestId` as they become known. */
+export function readRequestHead(
+  ctx: HeadContext,
+  req: IncomingMessage,
+  x: Exchange,
+  upgrade: boolean,
+): HeadResult {
+  // node keeps one more field than allowed (see proxy-server.ts), so a request over the limit shows.
+  if (req.rawHeaders.length > ctx.maxHeaders * 2) {
+    return refused({ kind: "bad_request", detail: `more than ${ctx.maxHeaders} header fields`, status: 431 });
+  }
+  const verdict = checkFraming(req);
+  if (!verdict.ok) return refused({ kind: "bad_request", detail: verdict.reason, status: verdict.status });
+
+  // Read before the passes: HeaderList edits req.rawHeaders in place, and the hop-by-hop pass
+  // removes Transfer-Encoding, which would make a chunked body look like no body at all.
+  const { body, size } = bodyOf(req.rawHeaders, req);
+  const headers = new HeaderList(req.rawHeaders);
+  const hostHeader = headers.get("host");
+  x.host = hostHeader ?? "";
+  const routed = ctx.router.route(hostHeader, req.url ?? "");
+  if (routed.kind === "bad_request")
+    return refused({ kind: "bad_request", detail: routed.reason, status: 400 });
+  if (routed.kind !== "route") return refused({ kind: routed.kind });
+  if (routed.authority !== undefined) x.host = routed.authority;
+  const route = ctx.routes.route(routed.route);
+  const socket = req.socket;
+
+  removeHopByHop(headers, { upgrade });
+  headers.remove("expect"); // node:http answered it (100 Continue) for the client already
+  if (!routed.route.preserveHost) headers.remove("host");
+  else if (routed.authority !== undefined) headers.set("Host", routed.authority, "host");
+  x.requestId = applyForwarded(headers, {
+    peerAddress: socket.remoteAddress ?? "",
+    localPort: socket.localPort ?? 0,
+    tls: false,
+    host: routed.authority ?? hostHeader,
+    trusted: ctx.routes.trusts(routed.site, socket.remoteAddress ?? ""),
+    requestId: x.requestId,
+  });
+  applyHeaderOps(headers, route.requestOps);
+  return {
+    ok: true,
+    head: {
+      route,
+      headers: headers.raw,
+      path: routed.upstreamPath,
+      publicHost: routed.authority ?? (hostHeader || `${socket.localAddress}:${socket.localPort}`),
+      body,
+      size,
+    },
+  };
+}
