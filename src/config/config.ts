@@ -74,7 +74,7 @@ export interface Config {
   proxy: ProxySettings;
 }
 
-// ---- The proxy's sites (issue 3). Parsed and checked; served once the proxy lands. ----
+// ---- The proxy's sites (issue 3). ----
 
 export interface ListenAddress {
   /** An IP address to bind: "127.0.0.1", "::1", "0.0.0.0", "::". */

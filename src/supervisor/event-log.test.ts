@@ -44,3 +44,21 @@ test("a drain is quiet when it begins, and said when it runs out of time", () =>
   assert.equal(describeEvent(timedOut), "requests still in flight after 10s; stopping anyway");
   assert.equal(isQuiet({ ...ref, type: "InstanceReady", afterMs: 1 }), false);
 });
+
+test("a stop says how long it took, and how much of that was draining", () => {
+  const base = { type: "InstanceStopped", service: "web", instance: "web#1", signal: "SIGTERM" } as const;
+  const exited = { code: 0, signal: null, at: 0, ranMs: 5000 };
+  assert.equal(
+    describeEvent({ ...base, afterMs: 2590, drainedMs: 2500, status: exited }),
+    "stopped after 2.59s (2.5s of it draining; exited with code 0 after SIGTERM)",
+  );
+  assert.equal(
+    describeEvent({ ...base, afterMs: 34, status: exited }),
+    "stopped after 34ms (exited with code 0 after SIGTERM)",
+  );
+  const killed = { code: null, signal: "SIGKILL" as const, at: 0, ranMs: 5000 };
+  assert.equal(
+    describeEvent({ ...base, afterMs: 10_000, drainedMs: 5000, status: killed }),
+    "stopped by SIGKILL after 10s (5s of it draining)",
+  );
+});

@@ -42,9 +42,12 @@ export function describeEvent(event: SupervisorEvent): string {
         ? `sending ${event.signal} (${took(event.atMs)} into the stop)`
         : `sending ${event.signal}`;
     case "InstanceStopped": {
+      const draining = event.drainedMs ? `${took(event.drainedMs)} of it draining; ` : "";
       const after = took(event.afterMs);
-      if (event.status.signal) return `stopped by ${event.status.signal} after ${after}`;
-      return `stopped after ${after} (${describeExit(event.status)} after ${event.signal ?? "its stop signal"})`;
+      if (event.status.signal) {
+        return `stopped by ${event.status.signal} after ${after}${draining ? ` (${draining.slice(0, -2)})` : ""}`;
+      }
+      return `stopped after ${after} (${draining}${describeExit(event.status)} after ${event.signal ?? "its stop signal"})`;
     }
     case "InstanceLeftoversKilled":
       return `killed ${event.count} leftover process${event.count === 1 ? "" : "es"} it had started`;

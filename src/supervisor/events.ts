@@ -27,7 +27,14 @@ export type SupervisorEvent =
   /** The requests had not finished after `timeoutMs`: the stop ladder starts all the same. */
   | (InstanceRef & { type: "InstanceDrainTimedOut"; timeoutMs: number })
   | (InstanceRef & { type: "InstanceStopSignal"; signal: NodeJS.Signals; atMs: number })
-  | (InstanceRef & { type: "InstanceStopped"; signal?: NodeJS.Signals; afterMs: number; status: ExitStatus })
+  | (InstanceRef & {
+      type: "InstanceStopped";
+      signal?: NodeJS.Signals;
+      afterMs: number;
+      /** Of afterMs, the time spent waiting for requests in flight before the first signal. */
+      drainedMs?: number;
+      status: ExitStatus;
+    })
   | (InstanceRef & { type: "InstanceLeftoversKilled"; count: number })
   | (InstanceRef & { type: "InstanceBackoff"; delayMs: number; reason: string; recentExits: string })
   | { type: "ServiceWaiting"; service: string; waitingFor: string[] }

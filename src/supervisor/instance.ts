@@ -65,6 +65,7 @@ export class Instance {
   #spawnedAt = 0;
   /** When the current run's stop began: its drain, or its ladder if there was none. */
   #stopStartedAt: number | undefined;
+  #ladderStartedAt: number | undefined;
   /** The current run's main process has ended (the rest of its group may still run). */
   #runEnded = false;
   #drainWait: DrainWait | undefined;
@@ -203,6 +204,7 @@ export class Instance {
     this.#ladder = undefined;
     this.#killRequested = false;
     this.#stopStartedAt = undefined;
+    this.#ladderStartedAt = undefined;
     this.#runEnded = false;
     let running: RunningInstance;
     try {
@@ -288,12 +290,15 @@ export class Instance {
     const status = this.#lastExit!;
     if (this.#state === "stopping") {
       const signal = this.#ladder?.lastSignal;
+      const stopStartedAt = this.#stopStartedAt ?? endedAt;
+      const drainedMs = (this.#ladderStartedAt ?? endedAt) - stopStartedAt;
       this.#dispatch({ type: "cleaned_up", restart: false });
       emit({
         ...this.#ref(),
         type: "InstanceStopped",
         signal,
-        afterMs: endedAt - (this.#stopStartedAt ?? endedAt),
+        afterMs: endedAt - stopStartedAt,
+        ...(drainedMs >= 1 && { drainedMs }),
         status,
       });
     } else {
@@ -390,6 +395,7 @@ export class Instance {
     // Ended during the drain, and nothing of it is left: there is nothing to signal.
     if (!running || (this.#runEnded && !running.alive())) return;
     this.#stopStartedAt ??= this.deps.clock.now();
+    this.#ladderStartedAt = this.deps.clock.now();
     this.#ladder = new StopLadder(this.service.stop, this.deps.clock, (signal, atMs) => {
       this.deps.emit({ ...this.#ref(), type: "InstanceStopSignal", signal, atMs });
       running.signal(signal);
