@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setImmediate as flush } from "node:timers/promises";
+import { DEFAULT_PROXY } from "../config/proxy-settings.js";
 import { FakeClock } from "../lib/clock.js";
 import { type HoldOutcome, HoldQueue } from "./hold-queue.js";
 
@@ -16,7 +17,7 @@ function track(promise: Promise<HoldOutcome>, log?: string[], name?: string) {
 
 function setup(options: { maxWaitMs?: number; maxRequests?: number; maxBytes?: number } = {}) {
   const clock = new FakeClock();
-  return { clock, queue: new HoldQueue({ clock, ...options }) };
+  return { clock, queue: new HoldQueue({ clock, ...DEFAULT_PROXY.hold, ...options }) };
 }
 
 test("release lets every waiter go, in arrival order, and leaves no timer", async () => {
@@ -221,7 +222,7 @@ test("invalid sizes and limits are refused", () => {
   assert.throws(() => queue.hold(Number.NaN), RangeError);
   assert.throws(() => queue.hold(Number.POSITIVE_INFINITY), RangeError);
   assert.equal(queue.size, 0);
-  assert.throws(() => new HoldQueue({ clock, maxWaitMs: -1 }), RangeError);
-  assert.throws(() => new HoldQueue({ clock, maxRequests: Number.NaN }), RangeError);
-  assert.throws(() => new HoldQueue({ clock, maxBytes: -5 }), RangeError);
+  assert.throws(() => new HoldQueue({ clock, ...DEFAULT_PROXY.hold, maxWaitMs: -1 }), RangeError);
+  assert.throws(() => new HoldQueue({ clock, ...DEFAULT_PROXY.hold, maxRequests: Number.NaN }), RangeError);
+  assert.throws(() => new HoldQueue({ clock, ...DEFAULT_PROXY.hold, maxBytes: -5 }), RangeError);
 });

@@ -2,6 +2,7 @@
 // It holds no request objects, only a count and a byte total per waiter; the caller decides
 // what each outcome means on the wire (forward, 503 with Retry-After, drop the socket).
 
+import type { HoldLimits } from "../config/config.js";
 import type { Clock, Timer } from "../lib/clock.js";
 
 /**
@@ -16,14 +17,8 @@ import type { Clock, Timer } from "../lib/clock.js";
  */
 export type HoldOutcome = "released" | "timed_out" | "full" | "closed" | "cancelled";
 
-export interface HoldQueueOptions {
+export interface HoldQueueOptions extends HoldLimits {
   clock: Clock;
-  /** How long one request may wait, in ms. Default 30 s. */
-  maxWaitMs?: number;
-  /** How many requests may wait at once. Default 1000. */
-  maxRequests?: number;
-  /** How many bytes (as declared by the caller) may wait at once. Default 16 MiB. */
-  maxBytes?: number;
 }
 
 interface Waiter {
@@ -33,10 +28,6 @@ interface Waiter {
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
-
-export const DEFAULT_MAX_WAIT_MS = 30_000;
-export const DEFAULT_MAX_REQUESTS = 1000;
-export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 
 function checkLimit(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) {
@@ -57,9 +48,9 @@ export class HoldQueue {
 
   constructor(options: HoldQueueOptions) {
     this.#clock = options.clock;
-    this.#maxWaitMs = checkLimit("maxWaitMs", options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
-    this.#maxRequests = checkLimit("maxRequests", options.maxRequests ?? DEFAULT_MAX_REQUESTS);
-    this.#maxBytes = checkLimit("maxBytes", options.maxBytes ?? DEFAULT_MAX_BYTES);
+    this.#maxWaitMs = checkLimit("maxWaitMs", options.maxWaitMs);
+    this.#maxRequests = checkLimit("maxRequests", options.maxRequests);
+    this.#maxBytes = checkLimit("maxBytes", options.maxBytes);
   }
 
   /** Requests waiting now. */
