@@ -1,5 +1,5 @@
 // Rules about sites that span sites, or sites and services: a route's service must exist and
-// have a port; one default site per listen address; no two sites answering the same host on
+// have a port, and has one balance; one default site per listen address; no two sites answering the same host on
 // one address. Keys that had errors of their own are skipped (see NormalizedSite.broken).
 import { didYouMean } from "../lib/did-you-mean.js";
 import { error, type PathIssue } from "./issue.js";
@@ -14,6 +14,7 @@ export function checkSites(
   issues: PathIssue[],
 ): void {
   for (const site of sites) checkRouteServices(site, services, names, issues);
+  checkBalance(sites, issues);
   checkDefaults(sites, issues);
   checkHostOverlap(sites, issues);
 }
@@ -46,6 +47,28 @@ function checkRouteServices(
         `service ${name} has no port, so the proxy cannot reach it; add port: auto (or the port it listens on) to services.${name}`,
       ),
     );
+  }
+}
+
+/** A service's instances are one pool with one balance, whichever routes lead to it. */
+function checkBalance(sites: NormalizedSite[], issues: PathIssue[]): void {
+  const first = new Map<string, { balance: string; where: string }>();
+  for (const site of sites) {
+    for (const { config, index } of site.routes) {
+      if (config.upstream.kind !== "service") continue;
+      const { service, balance } = config.upstream;
+      const where = `sites[${site.index}].routes[${index}]`;
+      const seen = first.get(service);
+      if (!seen) first.set(service, { balance, where });
+      else if (seen.balance !== balance) {
+        issues.push(
+          error(
+            ["sites", site.index, "routes", index, "balance"],
+            `${seen.where} already spreads ${service} by balance: ${seen.balance}; a service has one balance, so write the same here`,
+          ),
+        );
+      }
+    }
   }
 }
 

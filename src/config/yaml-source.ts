@@ -32,6 +32,7 @@ const FRIENDLIER: Record<string, string> = {
 function flowHint(text: string, position: Position): string {
   const line = text.split("\n")[position.line - 1] ?? "";
   if (!line.includes("${") || !/[[{]/.test(line.replace(/\$\{/g, ""))) return "";
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: berth's ${VAR} syntax, written literally.
   return '; inside { } or [ ], quote a value with ${…} in it: "${PORT}"';
 }
 
