@@ -1,15 +1,16 @@
-// One attempt at forwarding a request to one target, through undici's Pool.dispatch and its raw
-// handler interface (the fastest path measured: no parsed header objects, no stream wrappers).
+// One attempt at forwarding a request to one target, through berth's own upstream pool and its
+// raw handler interface (undici's legacy dispatch handler: no parsed header objects, no stream
+// wrappers; see upstream-client.ts for why not undici itself).
 // The response streams to the client as it arrives, with back-pressure both ways; nothing is
 // buffered whole. What the attempt could not do is returned for the caller to decide (retry,
 // or one error answer).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Dispatcher } from "undici";
 import { HeaderList } from "./passes/header-list.js";
 import { removeHopByHop } from "./passes/hop-by-hop.js";
 import { type ReverseRewriteContext, rewriteResponseHeaders } from "./passes/reverse-rewrite.js";
 import { applyHeaderOps, type PreparedHeaderOps } from "./passes/user-headers.js";
 import type { ProxyFailure } from "./proxy-error.js";
+import type { UpstreamHandler, UpstreamPool } from "./upstream-client.js";
 
 export type AttemptResult =
   /**
@@ -68,16 +69,6 @@ const FORBIDDEN_TRAILERS = new Set([
   "max-forwards",
 ]);
 
-/** undici hands raw heads over as Buffers (typed as strings for trailers). */
-function latin1(raw: readonly (Buffer | string)[]): string[] {
-  const out = new Array<string>(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const item = raw[i]!;
-    out[i] = typeof item === "string" ? item : item.toString("latin1");
-  }
-  return out;
-}
-
 function classify(error: Error & { code?: string }, sent: boolean): ProxyFailure {
   const code = error.code ?? "";
   if (code === "UND_ERR_CONNECT_TIMEOUT") return { kind: "timeout", detail: "connecting took too long" };
@@ -109,7 +100,7 @@ function flushHead(attempt: Attempt): void {
   attempt.flushHead();
 }
 
-class Attempt implements Dispatcher.DispatchHandler {
+class Attempt implements UpstreamHandler {
   readonly #r: AttemptRequest;
   readonly #done: (result: AttemptResult) => void;
   #abort: ((reason?: Error) => void) | undefined;
@@ -151,12 +142,12 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (this.#settled) abort(new Error("client closed the connection"));
   }
 
-  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+  onHeaders(status: number, rawHeaders: string[], resume: () => void, statusText: string): boolean {
     // 1xx (102 Processing, 103 Early Hints) are interim: the final response follows. Relaying
     // them is optional (RFC 9110 §15.2); node:http could not write a final head after one.
     if (status < 200) return true;
     const r = this.#r;
-    const headers = new HeaderList(latin1(rawHeaders));
+    const headers = new HeaderList(rawHeaders);
     removeHopByHop(headers, { upgrade: false });
     rewriteResponseHeaders(headers, r.rewrite);
     applyHeaderOps(headers, r.responseOps);
@@ -184,7 +175,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   onComplete(trailers: string[] | null): void {
     const res = this.#r.res;
     if (trailers && trailers.length > 0) {
-      const list = new HeaderList(latin1(trailers));
+      const list = new HeaderList(trailers);
       list.removeWhere((name) => FORBIDDEN_TRAILERS.has(name.toLowerCase()));
       const pairs: [string, string][] = [];
       for (let i = 0; i < list.size; i++) pairs.push([list.name(i), list.value(i)]);
@@ -226,13 +217,13 @@ class Attempt implements Dispatcher.DispatchHandler {
 }
 
 /** Forwards once through `dispatcher`; resolves however it ends (never rejects). */
-export function attempt(dispatcher: Dispatcher, r: AttemptRequest): Promise<AttemptResult> {
+export function attempt(pool: UpstreamPool, r: AttemptRequest): Promise<AttemptResult> {
   return new Promise((resolve) => {
     const handler = new Attempt(r, resolve);
     const res = r.res as Response;
     res[kAttempt] = handler;
     res.on("close", onClientClose);
-    dispatcher.dispatch(
+    pool.dispatch(
       {
         path: r.path,
         method: r.method,

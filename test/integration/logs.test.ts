@@ -16,8 +16,12 @@ function read(path: string): string {
 
 /** Whether the file's last line is chatty.mjs's "done" (reads only the end: the file is large). */
 function endsWithDone(path: string): boolean {
-  if (!existsSync(path)) return false;
-  const fd = openSync(path, "r");
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return false; // not there yet, or rotated away between two looks
+  }
   try {
     const size = statSync(path).size;
     const tail = Buffer.alloc(Math.min(size, 256));
