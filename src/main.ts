@@ -134,6 +134,15 @@ export class Berth {
     return this.#stopping;
   }
 
+  /** Replaces a service's instances one at a time (see Supervisor.restart). */
+  async restart(service: string): Promise<void> {
+    await this.start();
+    const supervisor = this.#supervisor;
+    if (!supervisor || this.#stopping) return;
+    this.#say(undefined, `restarting ${service}, one instance at a time`);
+    await supervisor.restart(service);
+  }
+
   /** Skips what remains of every stop ladder. */
   kill(): void {
     this.#say(undefined, "killing what is still running (SIGKILL)");

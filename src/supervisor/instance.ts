@@ -120,6 +120,13 @@ export class Instance {
     return this.#until(() => this.#state === "exited" || this.#state === "idle");
   }
 
+  /** Resolves once a start has settled: the instance is ready, or waits to try again, or ended. */
+  started(): Promise<void> {
+    return this.#until(
+      () => this.#state === "ready" || this.#state === "backoff" || this.#state === "exited",
+    );
+  }
+
   /** No more restarts (berth is shutting down); a pending restart is dropped, a running instance left as it is. */
   stayDown(): void {
     this.#wantUp = false;

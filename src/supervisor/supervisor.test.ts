@@ -74,3 +74,51 @@ test("kill() reaches instances that are still draining", async () => {
   }
   await stopped;
 });
+
+test("restart replaces a service's instances one at a time, each drained first", async () => {
+  const asked: string[] = [];
+  const { runtime, supervisor } = supervise(async (ref) => {
+    asked.push(ref.instance);
+  });
+  const events: string[] = [];
+  supervisor.on((e) => {
+    if (e.type === "InstanceStarted" || e.type === "InstanceStopped") events.push(`${e.type} ${e.instance}`);
+  });
+  supervisor.start();
+  await settle();
+  const [web1, web2] = runtime.runs; // api#1 is the third
+  const restarted = supervisor.restart("web");
+  await settle();
+  assert.deepEqual(asked, ["web#1"], "web#2 keeps serving while web#1 is replaced");
+  assert.deepEqual(web1!.signals, ["SIGTERM"]);
+  assert.deepEqual(web2!.signals, []);
+  web1!.end({ code: 0, signal: null });
+  await settle();
+  assert.deepEqual(asked, ["web#1", "web#2"], "web#2 goes once the new web#1 is ready");
+  web2!.end({ code: 0, signal: null });
+  await restarted;
+  assert.equal(runtime.runs.length, 5);
+  assert.deepEqual(events, [
+    "InstanceStarted web#1",
+    "InstanceStarted web#2",
+    "InstanceStarted api#1",
+    "InstanceStopped web#1",
+    "InstanceStarted web#1",
+    "InstanceStopped web#2",
+    "InstanceStarted web#2",
+  ]);
+  await assert.rejects(supervisor.restart("nope"), /no service named "nope"; services are: web, api/);
+});
+
+test("a restart cut short by a stop starts nothing more", async () => {
+  const { runtime, supervisor } = supervise(async () => {});
+  supervisor.start();
+  await settle();
+  const restarted = supervisor.restart("web");
+  await settle();
+  const stopped = supervisor.stop();
+  for (const run of runtime.runs) run.end({ code: 0, signal: null });
+  await restarted;
+  await stopped;
+  assert.equal(runtime.runs.length, 3, "nothing was started after the stop began");
+});

@@ -90,6 +90,25 @@ export class Supervisor {
     this.#emit({ type: "SupervisorIdle", neverStarted: neverStarted.map((s) => s.name) });
   }
 
+  /**
+   * Replaces `name`'s instances one at a time: each is stopped the way a stop goes (out of the
+   * proxy's rotation, its requests in flight finished, then its ladder), started again, and the
+   * next one waits until it is ready. While the only instance is down, the proxy holds requests
+   * for it. Throws for an unknown service; stops early (leaving nothing started) when berth stops.
+   */
+  async restart(name: string): Promise<void> {
+    const service = this.services.get(name);
+    if (!service)
+      throw new Error(`no service named "${name}"; services are: ${[...this.services.keys()].join(", ")}`);
+    for (const instance of service.instances) {
+      await instance.stop();
+      // Checked at the last moment: a stop that began meanwhile must not find it started after.
+      if (this.#stopping) return;
+      instance.start();
+      await instance.started();
+    }
+  }
+
   /** Stops everything, dependents first; idempotent. Resolves when nothing is left running. */
   stop(): Promise<void> {
     if (!this.#stopping) {

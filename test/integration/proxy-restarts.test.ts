@@ -2,13 +2,25 @@
 // instances; while none is ready they are held and released the moment one is; a refused or
 // broken connection is retried on another instance or the restarted one; and under a steady
 // load, kill -9 of the backend loses no request. The decisive test of the issue: at least 200
-// requests a second for 10 s, the instance killed twice, zero failures.
+// requests a second for 10 s, the instance killed twice, zero failures; and the same when the
+// instances are replaced by berth's own restart.
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
+import { PassThrough } from "node:stream";
 import { test } from "node:test";
 import { Pool } from "undici";
+import { loadConfig } from "../../src/config/load.js";
 import { freePort } from "../../src/lib/ports.js";
-import { type BerthProcess, berthSays, fixture, instanceSays, withBerth } from "../support/berth-process.js";
+import { Berth } from "../../src/main.js";
+import {
+  type BerthProcess,
+  berthSays,
+  eventually,
+  fixture,
+  instanceSays,
+  withBerth,
+  writeConfig,
+} from "../support/berth-process.js";
 import { pidIn } from "../support/proc.js";
 
 function config(proxyPort: number, { replicas = 1, args = [] as string[], extra = "" } = {}): string {
@@ -344,3 +356,50 @@ test("berth stopped with SIGTERM lets a slow request in flight finish before it 
     assert.deepEqual(await berth.waitForExit(), { code: 0, signal: null });
   });
 });
+
+/**
+ * berth in this process (the restart verb of the CLI comes with the admin API), with its output
+ * collected: the supervisor and proxy are the real ones, the instances real processes.
+ */
+async function inProcessBerth(yaml: string) {
+  const { file } = writeConfig(yaml);
+  const loaded = await loadConfig(file);
+  assert.ok(loaded.config, loaded.issues.map((i) => i.message).join("\n"));
+  let output = "";
+  const out = new PassThrough();
+  out.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const berth = new Berth(loaded.config, { out, color: false });
+  await berth.start();
+  return { berth, output: () => output };
+}
+
+for (const replicas of [1, 2]) {
+  test(`at 300 requests a second, berth's own restart replaces ${replicas === 1 ? "the only instance" : "both replicas"} twice: no request fails`, {
+    timeout: 60_000,
+  }, async () => {
+    const port = await freePort();
+    const { berth, output } = await inProcessBerth(config(port, { replicas }));
+    try {
+      await eventually(() => (output().match(/\] ready in /g) ?? []).length === replicas, "ready", 10_000);
+      const restarts: Promise<void>[] = [];
+      const result = await load(port, {
+        rate: 300,
+        seconds: 6,
+        during(elapsedMs) {
+          if (restarts.length < 2 && elapsedMs >= 1500 + restarts.length * 2000)
+            restarts.push(berth.restart("web"));
+        },
+      });
+      await Promise.all(restarts);
+      assert.deepEqual(result.failures, [], summary(result));
+      assert.ok(result.sent >= 1500 && result.rate >= 200, summary(result));
+      // Every instance was replaced twice, and each run answered some of the load.
+      assert.equal((output().match(/stopped after/g) ?? []).length, 2 * replicas, output());
+      assert.equal(result.byPid.size, 3 * replicas, summary(result));
+    } finally {
+      await berth.stop();
+    }
+  });
+}
