@@ -10,9 +10,10 @@ import { attempt } from "./forward.js";
 import type { InFlight } from "./in-flight.js";
 import { publicOrigin } from "./passes/reverse-rewrite.js";
 import type { PreparedRoutes } from "./prepared-routes.js";
-import { errorAnswer, holdFailure, type ProxyFailure, sendError } from "./proxy-error.js";
+import { errorAnswer, type ProxyFailure, sendError } from "./proxy-error.js";
 import { type RequestHead, readRequestHead } from "./request-head.js";
 import type { Router } from "./router.js";
+import { TargetChooser } from "./target-chooser.js";
 import type { UpstreamPools } from "./upstream-pools.js";
 
 export interface ListenerContext {
@@ -26,8 +27,6 @@ export interface ListenerContext {
   inFlight: InFlight;
 }
 
-/** Tries per request, whatever failed: enough for a replica or two dying under it. */
-const MAX_ATTEMPTS = 4;
 /** RFC 9110 §9.2.2, minus what may carry a body we would have to replay. */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
@@ -82,30 +81,20 @@ async function forwardWithRetries(ctx: ListenerContext, x: Exchange, res: Server
   const method = req.method!;
   const timeouts = route.config.timeouts;
   const rewriteBase = { publicOrigin: publicOrigin("http", head.publicHost), prefix: route.prefix };
-  let exclude: Set<string> | undefined;
-  let lastFailure: ProxyFailure | undefined;
-  let holdSignal: AbortController | undefined;
+  const chooser = new TargetChooser(backend, head.size, () => {
+    const abort = new AbortController();
+    res.once("close", () => abort.abort());
+    return abort.signal;
+  });
 
-  for (let attempts = 0; ; ) {
-    const target = backend.pick(exclude) ?? backend.pick();
-    if (target === undefined) {
-      if (!backend.holds) return fail(ctx, x, res, lastFailure ?? { kind: "refused", detail: "no address" });
-      if (!holdSignal) {
-        holdSignal = new AbortController();
-        const abort = holdSignal;
-        res.once("close", () => abort.abort());
-      }
-      const outcome = await backend.hold(head.size, holdSignal.signal);
-      if (outcome === "released") {
-        exclude = undefined;
-        continue;
-      }
-      // The client left, or the server answered it itself (a malformed body: see proxy-server.ts).
-      if (outcome === "cancelled") return finish(ctx, x, res, res.headersSent ? res.statusCode : 499, 0);
-      return fail(ctx, x, res, holdFailure(outcome, backend.label));
+  for (;;) {
+    const next = await chooser.next();
+    // The client left, or the server answered it itself (a malformed body: see proxy-server.ts).
+    if (next.kind === "cancelled" || res.destroyed) {
+      return finish(ctx, x, res, res.headersSent ? res.statusCode : 499, 0);
     }
-    if (res.destroyed) return finish(ctx, x, res, 499, 0);
-    attempts++;
+    if (next.kind === "failure") return fail(ctx, x, res, next.failure);
+    const target = next.target;
     x.instance = target.instance;
     backend.acquire(target);
     let result: Awaited<ReturnType<typeof attempt>>;
@@ -133,22 +122,12 @@ async function forwardWithRetries(ctx: ListenerContext, x: Exchange, res: Server
       }
       return finish(ctx, x, res, status, result.bytes);
     }
-
-    lastFailure = result.failure;
-    // Refused, never connected, or closed before any response (a killed process's pooled
-    // connections): out of rotation until it is ready, or accepts, again. Only a slow answer
-    // (response_header timeout) says nothing about the instance being there.
-    if (!result.sent || result.failure.kind === "broken") backend.markDown(target);
     // Nothing sent (refused, or the connection was never made): safe to send anywhere. Sent, with
     // no response: only what may be repeated, and what there is no body of to replay.
     const replayable =
       !req.readableDidRead &&
       (!result.sent || (body === null && IDEMPOTENT.has(method) && result.failure.kind !== "timeout"));
-    if (!replayable || attempts >= MAX_ATTEMPTS) {
-      if (attempts > 1 && "detail" in result.failure) result.failure.detail += `, after ${attempts} tries`;
+    if (!chooser.failed(target, result.failure, result.sent, replayable))
       return fail(ctx, x, res, result.failure);
-    }
-    exclude ??= new Set();
-    exclude.add(target.instance);
   }
 }

@@ -19,7 +19,7 @@ export type AttemptResult =
    */
   | { kind: "answered"; status: number; bytes: number; cut?: string }
   /** Nothing reached the client. `sent`: the upstream may have seen (part of) the request. */
-  | { kind: "failed"; failure: ProxyFailure; sent: boolean; refused: boolean };
+  | { kind: "failed"; failure: ProxyFailure; sent: boolean };
 
 export interface AttemptRequest {
   req: IncomingMessage;
@@ -197,7 +197,7 @@ class Attempt implements UpstreamHandler {
     }
     const sent = this.#sent;
     const failure = classify(error as Error & { code?: string }, sent);
-    this.#settle({ kind: "failed", failure, sent, refused: failure.kind === "refused" });
+    this.#settle({ kind: "failed", failure, sent });
   }
 
   onUpgrade(): void {

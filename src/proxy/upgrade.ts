@@ -13,14 +13,15 @@ import { HeaderList } from "./passes/header-list.js";
 import { removeHopByHop } from "./passes/hop-by-hop.js";
 import { publicOrigin, rewriteResponseHeaders } from "./passes/reverse-rewrite.js";
 import { applyHeaderOps } from "./passes/user-headers.js";
-import { errorAnswer, errorResponseText, holdFailure, type ProxyFailure } from "./proxy-error.js";
+import { errorAnswer, errorResponseText, type ProxyFailure } from "./proxy-error.js";
 import { type RequestHead, readRequestHead } from "./request-head.js";
+import { TargetChooser } from "./target-chooser.js";
 import type { Target } from "./upstream.js";
 
 type UpstreamOutcome =
   | { kind: "switched"; response: IncomingMessage; socket: Socket; head: Buffer }
   | { kind: "response"; response: IncomingMessage }
-  | { kind: "failed"; failure: ProxyFailure; sent: boolean; refused: boolean };
+  | { kind: "failed"; failure: ProxyFailure; sent: boolean };
 
 function timeoutError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
@@ -74,13 +75,13 @@ function askUpstream(
     upstream.once("response", (response) => settle({ kind: "response", response }));
     upstream.once("error", (error: Error & { code?: string }) => {
       const code = error.code ?? "";
-      const refused = !sent && (code === "ECONNREFUSED" || code === "ECONNRESET");
       let failure: ProxyFailure;
       if (code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT") {
         failure = { kind: "timeout", detail: error.message };
-      } else if (refused) failure = { kind: "refused", detail: code };
+      } else if (!sent && (code === "ECONNREFUSED" || code === "ECONNRESET"))
+        failure = { kind: "refused", detail: code };
       else failure = { kind: "broken", detail: code ? `${code}: ${error.message}` : error.message };
-      settle({ kind: "failed", failure, sent, refused });
+      settle({ kind: "failed", failure, sent });
     });
     upstream.end();
   });
@@ -140,24 +141,13 @@ async function tunnel(
   const backend = head.route.backend;
   const cancel = new AbortController();
   client.once("close", () => cancel.abort());
-
-  let exclude: Set<string> | undefined;
-  let lastFailure: ProxyFailure | undefined;
-  for (let attempts = 0; ; ) {
-    const target = backend.pick(exclude) ?? backend.pick();
-    if (target === undefined) {
-      if (!backend.holds)
-        return refuse(ctx, x, client, lastFailure ?? { kind: "refused", detail: "no address" });
-      const outcome = await backend.hold(0, cancel.signal);
-      if (outcome === "released") {
-        exclude = undefined;
-        continue;
-      }
-      if (outcome === "cancelled") return logExchange(ctx, x, 499, 0);
-      return refuse(ctx, x, client, holdFailure(outcome, backend.label));
-    }
+  const chooser = new TargetChooser(backend, 0, () => cancel.signal);
+  for (;;) {
+    const next = await chooser.next();
+    if (next.kind === "cancelled") return logExchange(ctx, x, 499, 0);
+    if (next.kind === "failure") return refuse(ctx, x, client, next.failure);
+    const target = next.target;
     x.instance = target.instance;
-    attempts++;
     backend.acquire(target);
     let outcome: UpstreamOutcome;
     try {
@@ -172,11 +162,10 @@ async function tunnel(
       backend.release(target);
     }
     if (client.destroyed) return logExchange(ctx, x, 499, 0);
-    lastFailure = outcome.failure;
-    if (outcome.refused) backend.markDown(target);
-    if (outcome.sent || attempts >= 4) return refuse(ctx, x, client, outcome.failure);
-    exclude ??= new Set();
-    exclude.add(target.instance);
+    // The upgrade request has no body: whatever the upstream did not see may go to another.
+    if (!chooser.failed(target, outcome.failure, outcome.sent, !outcome.sent)) {
+      return refuse(ctx, x, client, outcome.failure);
+    }
   }
 }
 
