@@ -13,7 +13,7 @@ import type { PreparedRoutes } from "./prepared-routes.js";
 import { errorAnswer, type ProxyFailure, sendError } from "./proxy-error.js";
 import { type RequestHead, readRequestHead } from "./request-head.js";
 import type { Router } from "./router.js";
-import { TargetChooser } from "./target-chooser.js";
+import { type NextTarget, TargetChooser } from "./target-chooser.js";
 import type { UpstreamPools } from "./upstream-pools.js";
 
 export interface ListenerContext {
@@ -88,7 +88,9 @@ async function forwardWithRetries(ctx: ListenerContext, x: Exchange, res: Server
   });
 
   for (;;) {
-    const next = await chooser.next();
+    // Most requests find an instance ready: no await, no turn of the event loop for them.
+    const ready = chooser.now();
+    const next: NextTarget = ready ? { kind: "target", target: ready } : await chooser.next();
     // The client left, or the server answered it itself (a malformed body: see proxy-server.ts).
     if (next.kind === "cancelled" || res.destroyed) {
       return finish(ctx, x, res, res.headersSent ? res.statusCode : 499, 0);

@@ -31,14 +31,18 @@ export class TargetChooser {
     this.#waitSignal = waitSignal;
   }
 
+  /** A ready instance at once, without a turn of the event loop; undefined when next() must wait. */
+  now(): Target | undefined {
+    const target = this.#backend.pick(this.#exclude) ?? this.#backend.pick();
+    if (target !== undefined) this.#attempts++;
+    return target;
+  }
+
   async next(): Promise<NextTarget> {
     const backend = this.#backend;
     for (;;) {
-      const target = backend.pick(this.#exclude) ?? backend.pick();
-      if (target !== undefined) {
-        this.#attempts++;
-        return { kind: "target", target };
-      }
+      const target = this.now();
+      if (target !== undefined) return { kind: "target", target };
       if (!backend.holds) {
         return { kind: "failure", failure: this.#lastFailure ?? { kind: "refused", detail: "no address" } };
       }

@@ -3,68 +3,20 @@
 // spoofed ones removed for an untrusted client and appended to for a trusted proxy; Host kept or
 // replaced; a user's header op winning over berth's default; hop-by-hop fields removed both ways.
 import assert from "node:assert/strict";
-import { readFileSync, rmSync } from "node:fs";
-import { request as httpRequest } from "node:http";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { freePort } from "../../src/lib/ports.js";
-import {
-  BerthProcess,
-  berthSays,
-  eventually,
-  fixture,
-  instanceSays,
-  writeConfig,
-} from "../support/berth-process.js";
-
-interface Reply {
-  status: number;
-  rawHeaders: string[];
-  body: string;
-}
-
-/** One request with exactly these header fields (and Host, unless given), through node:http. */
-function send(
-  port: number,
-  path: string,
-  { method = "GET", headers = [] as string[], body = undefined as string | undefined } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: "127.0.0.1", port, path, method, headers, agent: false, setHost: false },
-      (res) => {
-        let text = "";
-        res.setEncoding("latin1");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode!, rawHeaders: res.rawHeaders, body: text }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-/** Every value of `name` in a raw header list, in order. */
-function values(raw: readonly string[], name: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) out.push(raw[i + 1]!);
-  return out;
-}
-
-/** What the echo backend says it received. */
-function received(reply: Reply): { method: string; url: string; rawHeaders: string[] } {
-  assert.equal(reply.status, 200, `expected the backend's echo, got ${reply.status}: ${reply.body}`);
-  return JSON.parse(reply.body);
-}
+import { AccessLog } from "../support/access-log.js";
+import { BerthProcess, fixture, proxyAndInstanceUp, writeConfig } from "../support/berth-process.js";
+import { received, send, values } from "../support/http-client.js";
 
 const PUBLIC = await freePort();
 const TRUSTING = await freePort();
 let berth: BerthProcess;
 let dir: string;
 let instancePort: number;
+let accessLog: AccessLog;
 
 before(async () => {
   const config = writeConfig(`
@@ -94,32 +46,15 @@ sites:
         service: web
 `);
   dir = config.dir;
+  accessLog = new AccessLog(join(dir, "state"));
   berth = BerthProcess.up(config.file);
-  await berth.waitFor(berthSays("proxy", "listening on "));
-  const listening = await berth.waitFor(instanceSays("web#1", "listening on \\d+"));
-  instancePort = Number(/listening on (\d+)/.exec(listening.text)![1]);
-  await berth.waitFor(berthSays("web#1", "ready in"));
+  instancePort = await proxyAndInstanceUp(berth, "web#1");
 });
 
 after(async () => {
   await berth?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-/** The access log line with this request id (the log is written asynchronously: waits for it). */
-async function accessLine(requestId: string): Promise<string> {
-  const file = join(dir, "state", "logs", "access.log");
-  let found: string | undefined;
-  await eventually(() => {
-    try {
-      found = readFileSync(file, "utf8")
-        .split("\n")
-        .find((l) => l.endsWith(` ${requestId}`));
-    } catch {}
-    return found !== undefined;
-  }, `an access log line ending in ${requestId}`);
-  return found!;
-}
 
 describe("forwarding headers", () => {
   test("from an untrusted client, spoofed X-Forwarded-*, Forwarded and X-Real-IP are replaced by the connection's", async () => {
@@ -159,24 +94,15 @@ describe("forwarding headers", () => {
     assert.equal(ids.length, 1);
     assert.notEqual(ids[0], "chosen-by-client");
     // The id sent upstream is the one in the access log.
-    const line = await accessLine(ids[0]!);
+    const line = await accessLog.line(ids[0]!);
     assert.match(line, / "GET \/spoof" 200 /);
   });
 
   test("an IPv6 client is X-Forwarded-For ::1 and a quoted, bracketed Forwarded for=", async () => {
-    const reply = await new Promise<Reply>((resolve, reject) => {
-      const req = httpRequest(
-        { host: "::1", port: PUBLIC, path: "/v6", agent: false, headers: { "X-Forwarded-For": "1.2.3.4" } },
-        (res) => {
-          let text = "";
-          res.on("data", (c) => {
-            text += c;
-          });
-          res.on("end", () => resolve({ status: res.statusCode!, rawHeaders: res.rawHeaders, body: text }));
-        },
-      );
-      req.on("error", reject);
-      req.end();
+    const reply = await send(PUBLIC, "/v6", {
+      address: "::1",
+      host: `[::1]:${PUBLIC}`,
+      headers: ["X-Forwarded-For", "1.2.3.4"],
     });
     const h = received(reply).rawHeaders;
     assert.deepEqual(values(h, "x-forwarded-for"), ["::1"]);
@@ -213,7 +139,7 @@ describe("forwarding headers", () => {
     assert.deepEqual(values(h, "x-forwarded-proto"), ["https"]);
     assert.deepEqual(values(h, "x-forwarded-port"), ["443"]);
     assert.deepEqual(values(h, "x-request-id"), ["edge-42"]);
-    assert.match(await accessLine("edge-42"), / "GET \/trusted" 200 /);
+    assert.match(await accessLog.line("edge-42"), / "GET \/trusted" 200 /);
   });
 
   test("a trusted proxy that sent none gets berth's own, set from the connection", async () => {
@@ -300,7 +226,7 @@ describe("hop-by-hop fields", () => {
     assert.deepEqual(values(h, "host"), ["example.test"]);
     assert.deepEqual(values(h, "content-length"), ["5"]);
     assert.ok(!values(h, "connection").some((v) => /x-hop/i.test(v)), "Connection naming X-Hop was sent on");
-    assert.equal((echo as unknown as { body: string }).body, "hello");
+    assert.equal(echo.body, "hello");
   });
 
   test("are not passed back to the client, nor the fields the upstream's Connection names", async () => {

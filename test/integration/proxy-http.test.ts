@@ -4,77 +4,19 @@
 // header timeout, the 502/503/504 answers with their request id, and the access log.
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { freePort } from "../../src/lib/ports.js";
-import {
-  BerthProcess,
-  berthSays,
-  eventually,
-  fixture,
-  instanceSays,
-  writeConfig,
-} from "../support/berth-process.js";
+import { AccessLog } from "../support/access-log.js";
+import { BerthProcess, berthSays, fixture, instanceSays, writeConfig } from "../support/berth-process.js";
+import { type Reply, received, type SendOptions, send as sendTo, values } from "../support/http-client.js";
 
-interface Reply {
-  status: number;
-  rawHeaders: string[];
-  rawTrailers: string[];
-  body: string;
-  /** performance.now() of each body chunk's arrival, and of the request's start. */
-  chunkTimes: number[];
-  startedAt: number;
-}
-
-function send(
-  port: number,
-  path: string,
-  {
-    method = "GET",
-    headers = [] as string[],
-    body = undefined as string | undefined,
-    host = "example.test",
-  } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const startedAt = performance.now();
-    const req = httpRequest(
-      {
-        host: "127.0.0.1",
-        port,
-        path,
-        method,
-        headers: ["Host", host, ...headers],
-        agent: false,
-        setHost: false,
-      },
-      (res) => {
-        let text = "";
-        const chunkTimes: number[] = [];
-        res.setEncoding("latin1");
-        res.on("data", (chunk: string) => {
-          chunkTimes.push(performance.now());
-          text += chunk;
-        });
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode!,
-            rawHeaders: res.rawHeaders,
-            rawTrailers: res.rawTrailers,
-            body: text,
-            chunkTimes,
-            startedAt,
-          }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
+/** A request for Host example.test unless `host` says otherwise. */
+function send(port: number, path: string, options: SendOptions = {}): Promise<Reply> {
+  return sendTo(port, path, { host: "example.test", ...options });
 }
 
 /** Writes `bytes` on a fresh connection and reads until berth closes it (fails after timeoutMs). */
@@ -105,22 +47,12 @@ function raw(port: number, bytes: string, timeoutMs = 5000): Promise<string> {
   });
 }
 
-function values(raw: readonly string[], name: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) out.push(raw[i + 1]!);
-  return out;
-}
-
-function received(reply: Reply): { method: string; url: string; rawHeaders: string[]; body: string } {
-  assert.equal(reply.status, 200, `expected the backend's echo, got ${reply.status}: ${reply.body}`);
-  return JSON.parse(reply.body);
-}
-
 const PORT = await freePort();
 const STRICT_PORT = await freePort();
 const CLOSED_PORT = await freePort();
 let berth: BerthProcess;
 let dir: string;
+let accessLog: AccessLog;
 /** A backend berth does not run, for a `url:` route: answers its own path. */
 let external: Server;
 
@@ -178,6 +110,7 @@ sites:
       - { path: /only, service: web }
 `);
   dir = config.dir;
+  accessLog = new AccessLog(join(dir, "state"));
   berth = BerthProcess.up(config.file);
   await berth.waitFor(berthSays("proxy", "listening on "));
   await berth.waitFor(berthSays("web#1", "ready in"));
@@ -197,26 +130,6 @@ async function seen(): Promise<string[]> {
   const reply = await send(PORT, "/__seen");
   assert.equal(reply.status, 200);
   return JSON.parse(reply.body);
-}
-
-function accessLog(): string[] {
-  try {
-    return readFileSync(join(dir, "state", "logs", "access.log"), "utf8")
-      .split("\n")
-      .filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
-/** The access log line of this request id (written asynchronously: waits for it). */
-async function accessLine(requestId: string): Promise<string> {
-  let found: string | undefined;
-  await eventually(() => {
-    found = accessLog().find((l) => l.endsWith(` ${requestId}`));
-    return found !== undefined;
-  }, `an access log line ending in ${requestId}`);
-  return found!;
 }
 
 /** The request id of a small error answer: in the body and in X-Request-Id, the same. */
@@ -251,7 +164,7 @@ describe("sites and routes", () => {
     const reply = await send(STRICT_PORT, "/only/not-for-you", { host: "unknown.test" });
     assert.equal(reply.status, 404);
     const id = errorId(reply);
-    assert.match(await accessLine(id), / "GET \/only\/not-for-you" 404 \d+ - /);
+    assert.match(await accessLog.line(id), / "GET \/only\/not-for-you" 404 \d+ - /);
     const noRoute = await send(STRICT_PORT, "/elsewhere", { host: "only.test" });
     assert.equal(noRoute.status, 404);
     assert.ok(!(await seen()).some((t) => t.includes("not-for-you") || t.includes("elsewhere")));
@@ -306,7 +219,7 @@ describe("sites and routes", () => {
     const instances: string[] = [];
     for (let i = 0; i < 4; i++) {
       const echo = received(await send(PORT, `/pair/turn-${i}`));
-      const line = await accessLine(values(echo.rawHeaders, "x-request-id")[0]!);
+      const line = await accessLog.line(values(echo.rawHeaders, "x-request-id")[0]!);
       instances.push(/ (pair#\d) /.exec(line)?.[1] ?? line);
     }
     assert.deepEqual(new Set(instances), new Set(["pair#1", "pair#2"]));
@@ -537,7 +450,7 @@ describe("ambiguous framing is refused with 400 and never forwarded", () => {
       assert.ok(id, "a request id in the answer");
       // "-": refused from its head; web#1: its body broke the framing after the head went on, and
       // the upstream request was aborted (the backend never saw it whole: checked next).
-      assert.match(await accessLine(id), / 400 \d+ (-|web#1) /);
+      assert.match(await accessLog.line(id), / 400 \d+ (-|web#1) /);
       const targets = await seen();
       assert.ok(!targets.includes(path), `the backend saw ${path}`);
       assert.ok(!targets.includes("/smuggled"), "the backend saw the smuggled request");
@@ -552,7 +465,7 @@ describe("limits", () => {
       `GET /too-large HTTP/1.1\r\nHost: example.test\r\nX-Big: ${"a".repeat(20 * 1024)}\r\n\r\n`,
     );
     assert.match(text, /^HTTP\/1\.1 431 /);
-    assert.match(await accessLine(/request id: (\S+)/.exec(text)![1]!), / 431 \d+ - /);
+    assert.match(await accessLog.line(/request id: (\S+)/.exec(text)![1]!), / 431 \d+ - /);
     assert.ok(!(await seen()).includes("/too-large"));
   });
 
@@ -560,7 +473,7 @@ describe("limits", () => {
     const fields = (count: number) => Array.from({ length: count }, (_, i) => `X-F${i}: ${i}\r\n`).join("");
     const over = await raw(PORT, `GET /too-many HTTP/1.1\r\nHost: example.test\r\n${fields(100)}\r\n`);
     assert.match(over, /^HTTP\/1\.1 431 /);
-    assert.match(await accessLine(/request id: (\S+)/.exec(over)![1]!), / "GET \/too-many" 431 \d+ - /);
+    assert.match(await accessLog.line(/request id: (\S+)/.exec(over)![1]!), / "GET \/too-many" 431 \d+ - /);
     assert.ok(!(await seen()).includes("/too-many"));
     const fine = await raw(
       PORT,
@@ -576,7 +489,7 @@ describe("error answers: small, clear, with a request id that is in the access l
     assert.equal(reply.status, 502);
     assert.match(reply.body, /^502 upstream refused the connection/);
     const id = errorId(reply);
-    assert.match(await accessLine(id), / "GET \/refused\/x" 502 \d+ /);
+    assert.match(await accessLog.line(id), / "GET \/refused\/x" 502 \d+ /);
     await berth.waitFor(new RegExp(`^proxy\\s+\\| \\[berth\\] 502 GET .*/refused/x .*\\[request ${id}\\]`));
   });
 
@@ -585,7 +498,7 @@ describe("error answers: small, clear, with a request id that is in the access l
     assert.equal(reply.status, 502);
     assert.match(reply.body, /^502 upstream failed/);
     const id = errorId(reply);
-    assert.match(await accessLine(id), / "POST \/broke\?destroy=1" 502 \d+ web#1 /);
+    assert.match(await accessLog.line(id), / "POST \/broke\?destroy=1" 502 \d+ web#1 /);
   });
 
   test("503 with Retry-After when no instance became ready within the hold timeout", async () => {
@@ -597,7 +510,7 @@ describe("error answers: small, clear, with a request id that is in the access l
     assert.match(reply.body, /^503 no instance is ready: cold did not become ready in time/);
     assert.deepEqual(values(reply.rawHeaders, "retry-after"), ["5"]);
     const id = errorId(reply);
-    assert.match(await accessLine(id), / "GET \/cold\/held" 503 \d+ - /);
+    assert.match(await accessLog.line(id), / "GET \/cold\/held" 503 \d+ - /);
     await berth.waitFor(new RegExp(`^proxy\\s+\\| \\[berth\\] 503 GET .*/cold/held .*\\[request ${id}\\]`));
   });
 
@@ -613,7 +526,7 @@ describe("error answers: small, clear, with a request id that is in the access l
     assert.match(text, /\r\nconnection: close\r\n/i);
     const id = /request id: (\S+)/.exec(text)?.[1];
     assert.ok(id, text);
-    assert.match(await accessLine(id), / "POST \/cold\/x" 503 \d+ /);
+    assert.match(await accessLog.line(id), / "POST \/cold\/x" 503 \d+ /);
   });
 
   test("504 when the upstream does not answer within response_header", async () => {
@@ -623,17 +536,17 @@ describe("error answers: small, clear, with a request id that is in the access l
     assert.ok(performance.now() - started < 3000, "answered after the timeout, not the backend's delay");
     assert.match(reply.body, /^504 upstream timed out/);
     const id = errorId(reply);
-    assert.match(await accessLine(id), / "GET \/slow\/wait\?delay=5000" 504 \d+ web#1 /);
+    assert.match(await accessLog.line(id), / "GET \/slow\/wait\?delay=5000" 504 \d+ web#1 /);
   });
 });
 
 describe("access log", () => {
   test("one line per request: time, client, host, method and target, status, bytes, instance, duration, request id", async () => {
-    const before = accessLog().length;
+    const before = accessLog.lines().length;
     const reply = await send(PORT, "/logged?x=1", { host: "example.test" });
     const echo = received(reply);
     const id = values(echo.rawHeaders, "x-request-id")[0]!;
-    const line = await accessLine(id);
+    const line = await accessLog.line(id);
     const when = Date.parse(line.split(" ")[0]!);
     assert.ok(Math.abs(Date.now() - when) < 10_000, line);
     assert.match(
@@ -642,7 +555,7 @@ describe("access log", () => {
         `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z 127\\.0\\.0\\.1 "example\\.test" "GET /logged\\?x=1" 200 ${Buffer.byteLength(reply.body, "latin1")} web#1 \\d+\\.\\dms ${id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`,
       ),
     );
-    assert.equal(accessLog().length, before + 1, "exactly one line for the request");
+    assert.equal(accessLog.lines().length, before + 1, "exactly one line for the request");
   });
 });
 

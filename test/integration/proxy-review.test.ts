@@ -7,19 +7,19 @@
 // Backend: test/fixtures/http-review.mjs (it never answers 101).
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { freePort } from "../../src/lib/ports.js";
+import { AccessLog } from "../support/access-log.js";
 import {
   BerthProcess,
-  berthSays,
   escapeRegExp,
-  eventually,
   fixture,
   instanceSays,
+  proxyAndInstanceUp,
   writeConfig,
 } from "../support/berth-process.js";
 
@@ -27,6 +27,7 @@ const PORT = await freePort();
 let berth: BerthProcess;
 let dir: string;
 let backendPort: number;
+let accessLog: AccessLog;
 /** A server berth does not run, for the `url:` route: answers 1.5 s after a request arrives. */
 let external: Server;
 let externalGot: (() => void) | undefined;
@@ -74,11 +75,9 @@ sites:
       - { path: /, service: review, ${site("other")} }
 `);
   dir = config.dir;
+  accessLog = new AccessLog(join(dir, "state"));
   berth = BerthProcess.up(config.file);
-  await berth.waitFor(berthSays("proxy", "listening on "));
-  const started = await berth.waitFor(berthSays("review#1", "started \\(pid \\d+, port \\d+"));
-  backendPort = Number(/port (\d+)/.exec(started.text)![1]);
-  await berth.waitFor(berthSays("review#1", "ready in"), { after: started });
+  backendPort = await proxyAndInstanceUp(berth, "review#1");
 });
 
 after(async () => {
@@ -110,30 +109,6 @@ function seen(): Promise<{ url: string; host: string | null }[]> {
 
 async function seenCount(target: string): Promise<number> {
   return (await seen()).filter((s) => s.url === target).length;
-}
-
-function accessLog(): string[] {
-  try {
-    return readFileSync(join(dir, "state", "logs", "access.log"), "utf8")
-      .split("\n")
-      .filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
-/** The access log line of the request `"METHOD target"` (written asynchronously: waits for it). */
-async function accessLineFor(methodAndTarget: string): Promise<string> {
-  let found: string | undefined;
-  const quoted = ` "${methodAndTarget}" `;
-  await eventually(
-    () => {
-      found = accessLog().find((l) => l.includes(quoted));
-      return found !== undefined;
-    },
-    `an access log line with ${quoted}; the log has:\n${accessLog().join("\n")}`,
-  );
-  return found!;
 }
 
 interface Response {
@@ -325,7 +300,7 @@ describe("upgrades", () => {
         "the 200 says Connection: close",
       );
       await closed;
-      const line = await accessLineFor("GET /no-switch");
+      const line = await accessLog.lineFor("GET /no-switch");
       assert.match(line, / "GET \/no-switch" 200 /, line);
     } finally {
       conn.destroy();
@@ -400,7 +375,7 @@ describe("responses", () => {
         for (const status of reply.informational)
           assert.ok((allowed as readonly number[]).includes(status), `${path}: berth passed on a ${status}`);
         assert.equal(await seenCount(path), 1, `${path} reached the backend once`);
-        assert.match(await accessLineFor(`GET ${path}`), new RegExp(` "GET ${escapeRegExp(path)}" 200 `));
+        assert.match(await accessLog.lineFor(`GET ${path}`), new RegExp(` "GET ${escapeRegExp(path)}" 200 `));
       } finally {
         conn.destroy();
       }
@@ -435,7 +410,7 @@ describe("client errors", () => {
       conn.write("zz\r\nbad\r\n");
       const reply = await conn.response();
       assert.equal(reply.status, 400, reply.body);
-      const line = await accessLineFor("POST /body/bad-chunk");
+      const line = await accessLog.lineFor("POST /body/bad-chunk");
       assert.match(line, / "POST \/body\/bad-chunk" 400 /, line);
       assert.deepEqual(
         berth.matching(/\b502\b.*\/body\/bad-chunk/).map((l) => l.text),
@@ -471,12 +446,8 @@ describe("client errors", () => {
       const id = /^request id: (\S+)$/m.exec(reply.body)?.[1];
       assert.ok(id, `no request id in ${JSON.stringify(reply.body)}`);
       assert.deepEqual(reply.headers.get("x-request-id"), [id]);
-      let line: string | undefined;
-      await eventually(() => {
-        line = accessLog().find((l) => l.endsWith(` ${id}`));
-        return line !== undefined;
-      }, `an access log line ending in ${id}`);
-      assert.match(line!, new RegExp(` "CONNECT 127\\.0\\.0\\.1:1" ${reply.status} `));
+      const line = await accessLog.line(id);
+      assert.match(line, new RegExp(` "CONNECT 127\\.0\\.0\\.1:1" ${reply.status} `));
     } finally {
       conn.destroy();
     }

@@ -5,41 +5,12 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { rmSync } from "node:fs";
-import { createServer, request as httpRequest, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { freePort } from "../../src/lib/ports.js";
-import { BerthProcess, berthSays, fixture, instanceSays, writeConfig } from "../support/berth-process.js";
-
-interface Reply {
-  status: number;
-  rawHeaders: string[];
-  body: string;
-}
-
-function send(port: number, path: string, host: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: "127.0.0.1", port, path, headers: ["Host", host], agent: false, setHost: false },
-      (res) => {
-        let text = "";
-        res.setEncoding("latin1");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode!, rawHeaders: res.rawHeaders, body: text }));
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-function values(raw: readonly string[], name: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) out.push(raw[i + 1]!);
-  return out;
-}
+import { BerthProcess, fixture, proxyAndInstanceUp, writeConfig } from "../support/berth-process.js";
+import { send, values } from "../support/http-client.js";
 
 /** A path on the echo backend that answers with these response headers. */
 function answering(path: string, headers: [string, string][], status = 200): string {
@@ -94,10 +65,7 @@ sites:
 `);
   dir = config.dir;
   berth = BerthProcess.up(config.file);
-  await berth.waitFor(berthSays("proxy", "listening on "));
-  const listening = await berth.waitFor(instanceSays("web#1", "listening on \\d+"));
-  inside = Number(/listening on (\d+)/.exec(listening.text)![1]);
-  await berth.waitFor(berthSays("web#1", "ready in"));
+  inside = await proxyAndInstanceUp(berth, "web#1");
 });
 
 after(async () => {
@@ -115,7 +83,9 @@ describe("Location and friends", () => {
       `http://[::1]:${inside}`,
       `HTTP://LOCALHOST:${inside}`,
     ]) {
-      const reply = await send(PORT, answering("/go", [["Location", `${upstream}/next?a=1`]], 302), HOST);
+      const reply = await send(PORT, answering("/go", [["Location", `${upstream}/next?a=1`]], 302), {
+        host: HOST,
+      });
       assert.equal(reply.status, 302);
       assert.deepEqual(values(reply.rawHeaders, "location"), [`${PUBLIC}/next?a=1`], upstream);
     }
@@ -129,7 +99,7 @@ describe("Location and friends", () => {
         ["URI", `http://localhost:${inside}/u`],
         ["Refresh", `5; url=http://127.0.0.1:${inside}/later`],
       ]),
-      HOST,
+      { host: HOST },
     );
     assert.deepEqual(values(reply.rawHeaders, "content-location"), [`${PUBLIC}/doc`]);
     assert.deepEqual(values(reply.rawHeaders, "uri"), [`${PUBLIC}/u`]);
@@ -144,7 +114,7 @@ describe("Location and friends", () => {
       "/absolute/path",
       "relative",
     ]) {
-      const reply = await send(PORT, answering("/go", [["Location", location]], 302), HOST);
+      const reply = await send(PORT, answering("/go", [["Location", location]], 302), { host: HOST });
       assert.deepEqual(values(reply.rawHeaders, "location"), [location], location);
     }
   });
@@ -153,19 +123,19 @@ describe("Location and friends", () => {
     const absolute = await send(
       PORT,
       answering("/api/login", [["Location", `http://127.0.0.1:${inside}/home?x=1`]], 303),
-      HOST,
+      { host: HOST },
     );
     assert.deepEqual(values(absolute.rawHeaders, "location"), [`${PUBLIC}/api/home?x=1`]);
     const root = await send(
       PORT,
       answering("/api/login", [["Location", `http://localhost:${inside}`]], 302),
-      HOST,
+      { host: HOST },
     );
     // The upstream's root (with or without its "/") is the route's root: "/api/".
     assert.deepEqual(values(root.rawHeaders, "location"), [`${PUBLIC}/api/`]);
-    const path = await send(PORT, answering("/api/login", [["Location", "/home"]], 302), HOST);
+    const path = await send(PORT, answering("/api/login", [["Location", "/home"]], 302), { host: HOST });
     assert.deepEqual(values(path.rawHeaders, "location"), ["/api/home"]);
-    const refresh = await send(PORT, answering("/api/x", [["Refresh", "0;url=/again"]]), HOST);
+    const refresh = await send(PORT, answering("/api/x", [["Refresh", "0;url=/again"]]), { host: HOST });
     assert.deepEqual(values(refresh.rawHeaders, "refresh"), ["0;url=/api/again"]);
   });
 
@@ -173,17 +143,15 @@ describe("Location and friends", () => {
     const reply = await send(
       PORT,
       answering("/kept/x", [["Location", `http://127.0.0.1:${inside}/kept/y`]], 302),
-      HOST,
+      { host: HOST },
     );
     assert.deepEqual(values(reply.rawHeaders, "location"), [`${PUBLIC}/kept/y`]);
   });
 
   test("the public origin is the Host the client used", async () => {
-    const reply = await send(
-      PORT,
-      answering("/go", [["Location", `http://127.0.0.1:${inside}/n`]], 302),
-      "other.test",
-    );
+    const reply = await send(PORT, answering("/go", [["Location", `http://127.0.0.1:${inside}/n`]], 302), {
+      host: "other.test",
+    });
     assert.deepEqual(values(reply.rawHeaders, "location"), ["http://other.test/n"]);
   });
 
@@ -198,7 +166,7 @@ describe("Location and friends", () => {
         ],
         301,
       ),
-      HOST,
+      { host: HOST },
     );
     assert.equal(reply.status, 301);
     assert.deepEqual(values(reply.rawHeaders, "x-path"), ["/old"]);
@@ -217,7 +185,7 @@ describe("Set-Cookie", () => {
         ["Set-Cookie", "wide=1; Path=/; Domain=example.test"],
         ["Set-Cookie", "nopath=1"],
       ]),
-      HOST,
+      { host: HOST },
     );
     assert.deepEqual(values(reply.rawHeaders, "set-cookie"), [
       "sid=abc; Path=/api; HttpOnly",
@@ -234,7 +202,7 @@ describe("Set-Cookie", () => {
         ["Set-Cookie", "sid=abc; Path=/; Domain=localhost; Secure"],
         ["Set-Cookie", "x=1; Path=/x"],
       ]),
-      HOST,
+      { host: HOST },
     );
     assert.deepEqual(values(reply.rawHeaders, "set-cookie"), ["sid=abc; Path=/; Secure", "x=1; Path=/x"]);
   });

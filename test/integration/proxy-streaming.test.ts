@@ -12,7 +12,7 @@ import { after, before, test } from "node:test";
 import { freePort } from "../../src/lib/ports.js";
 // @ts-expect-error: a plain .mjs fixture, without types
 import { pattern } from "../fixtures/stream-pattern.mjs";
-import { BerthProcess, berthSays, fixture, writeConfig } from "../support/berth-process.js";
+import { BerthProcess, fixture, proxyAndInstanceUp, writeConfig } from "../support/berth-process.js";
 
 const MiB = 1024 * 1024;
 const PROXY = await freePort();
@@ -37,10 +37,7 @@ sites:
 `);
   dir = config.dir;
   berth = BerthProcess.up(config.file);
-  await berth.waitFor(/^proxy\s+\| \[berth\] listening on /);
-  const started = await berth.waitFor(berthSays("web#1", "started \\(pid \\d+, port \\d+"));
-  backendPort = Number(/port (\d+)/.exec(started.text)![1]);
-  await berth.waitFor(berthSays("web#1", "ready in "));
+  backendPort = await proxyAndInstanceUp(berth, "web#1");
 });
 
 after(async () => {

@@ -10,7 +10,14 @@ import { connect, type Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { WebSocket } from "undici";
 import { freePort } from "../../src/lib/ports.js";
-import { BerthProcess, berthSays, fixture, instanceSays, writeConfig } from "../support/berth-process.js";
+import {
+  BerthProcess,
+  berthSays,
+  fixture,
+  instanceSays,
+  proxyAndInstanceUp,
+  writeConfig,
+} from "../support/berth-process.js";
 import { pidIn } from "../support/proc.js";
 
 const MiB = 1024 * 1024;
@@ -39,10 +46,7 @@ sites:
 `);
   dir = config.dir;
   berth = BerthProcess.up(config.file);
-  await berth.waitFor(/^proxy\s+\| \[berth\] listening on /);
-  const started = await berth.waitFor(STARTED);
-  backendPort = Number(/port (\d+)/.exec(started.text)![1]);
-  await berth.waitFor(READY, { after: started });
+  backendPort = await proxyAndInstanceUp(berth, "ws#1");
 });
 
 after(async () => {

@@ -68,6 +68,17 @@ export function instanceSays(instance: string, text: string): RegExp {
   return new RegExp(`^${escapeRegExp(instance)}\\s+\\| (?!\\[berth\\])${text}`);
 }
 
+/**
+ * Waits until berth's proxy listens and `instance` has started and become ready, as a proxy test
+ * does before its first request; the port berth gave the instance, to reach it past the proxy.
+ */
+export async function proxyAndInstanceUp(berth: BerthProcess, instance: string): Promise<number> {
+  await berth.waitFor(berthSays("proxy", "listening on "));
+  const started = await berth.waitFor(berthSays(instance, "started \\(pid \\d+, port \\d+"));
+  await berth.waitFor(berthSays(instance, "ready in "), { after: started });
+  return Number(/port (\d+)/.exec(started.text)![1]);
+}
+
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
