@@ -74,6 +74,10 @@ function classify(error: Error & { code?: string }, sent: boolean): ProxyFailure
   if (code === "UND_ERR_CONNECT_TIMEOUT") return { kind: "timeout", detail: "connecting took too long" };
   if (code === "UND_ERR_HEADERS_TIMEOUT") return { kind: "timeout", detail: "no response head in time" };
   if (code === "UND_ERR_BODY_TIMEOUT") return { kind: "timeout", detail: "the response stalled" };
+  // The client's own upload stopped coming (for the route's idle time): its fault, not the upstream's.
+  if (code === "UND_ERR_REQUEST_TIMEOUT") {
+    return { kind: "bad_request", detail: "the request body stalled", status: 408 };
+  }
   if (!sent && (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "EHOSTUNREACH")) {
     return { kind: "refused", detail: code };
   }

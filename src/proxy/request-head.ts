@@ -38,14 +38,21 @@ function refused(failure: ProxyFailure): HeadResult {
   return { ok: false, failure };
 }
 
+/**
+ * The body to forward. A transfer coding before `chunked` (`gzip, chunked`, which the framing
+ * check lets through as unambiguous) would have to reach the upstream as sent, and berth re-frames
+ * bodies: such a request is refused (501, as nginx does) rather than passed on decoded wrongly.
+ */
 function bodyOf(
   raw: readonly string[],
   req: IncomingMessage,
-): { body: IncomingMessage | null; size: number } {
+): { body: IncomingMessage | null; size: number } | undefined {
   let length: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 17 && name.toLowerCase() === "transfer-encoding") return { body: req, size: 0 };
+    if (name.length === 17 && name.toLowerCase() === "transfer-encoding") {
+      return raw[i + 1]!.trim().toLowerCase() === "chunked" ? { body: req, size: 0 } : undefined;
+    }
     if (name.length === 14 && name.toLowerCase() === "content-length") length = raw[i + 1];
   }
   if (length === undefined || length === "0") return { body: null, size: 0 };
@@ -68,7 +75,14 @@ export function readRequestHead(
 
   // Read before the passes: HeaderList edits req.rawHeaders in place, and the hop-by-hop pass
   // removes Transfer-Encoding, which would make a chunked body look like no body at all.
-  const { body, size } = bodyOf(req.rawHeaders, req);
+  const framed = bodyOf(req.rawHeaders, req);
+  if (framed === undefined) {
+    return refused({
+      kind: "not_implemented",
+      detail: "transfer codings other than chunked (gzip, chunked…)",
+    });
+  }
+  const { body, size } = framed;
   const headers = new HeaderList(req.rawHeaders);
   const hostHeader = headers.get("host");
   x.host = hostHeader ?? "";

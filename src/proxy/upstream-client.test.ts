@@ -679,3 +679,78 @@ test("close() fails requests in flight and closes idle connections", async () =>
     await b.close();
   }
 });
+
+test("bytes an idle connection receives are never taken for the next response", async () => {
+  let count = 0;
+  const backend = await raw((socket) => {
+    count++;
+    if (count === 1) {
+      socket.write("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none");
+      // A late, unasked-for head begins while the connection is idle...
+      setImmediate(() => socket.write("HTTP/1.1 408 Request Timeout\r\n"));
+    } else {
+      socket.write("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo");
+    }
+  });
+  try {
+    const first = await request(backend.pool);
+    assert.equal(first.body.toString(), "one");
+    await eventuallyTrue(
+      () => backend.pool.idleCount === 0,
+      "the connection that got stray bytes is dropped",
+    );
+    const second = await request(backend.pool);
+    assert.equal(second.status, 200);
+    assert.equal(second.body.toString(), "two");
+    assert.equal(backend.connections.length, 2, "the second request went on a new connection");
+  } finally {
+    await backend.close();
+  }
+});
+
+test("a client's pause in its upload does not count against the upstream's head timeout", async () => {
+  const backend = await http((req, res) => {
+    req.resume();
+    req.on("end", () => res.end("got it"));
+  });
+  try {
+    const body = new PassThrough();
+    const pending = request(backend.pool, {
+      method: "POST",
+      headers: ["content-length", "6"],
+      body,
+      headersTimeout: 100,
+      bodyTimeout: 5_000,
+    });
+    body.write("abc");
+    // Longer than headersTimeout, with the upload not finished: not the upstream's fault.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    body.end("def");
+    const outcome = await pending;
+    assert.equal(outcome.error, undefined, String(outcome.error));
+    assert.equal(outcome.body.toString(), "got it");
+  } finally {
+    await backend.close();
+  }
+});
+
+test("an idle connection past its upstream's keep-alive time is not handed out", async () => {
+  const backend = await http((req, res) => {
+    if (req.url === "/short") res.setHeader("Keep-Alive", "timeout=2");
+    res.end("ok");
+  });
+  try {
+    // timeout=2 leaves the connection idle for less than a second (berth keeps a margin).
+    await request(backend.pool, { path: "/short" });
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await request(backend.pool, { path: "/next" });
+    assert.equal(backend.connections.length, 2, "a new connection, not the expired one");
+  } finally {
+    await backend.close();
+  }
+});
+
+async function eventuallyTrue(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await turn();
+  assert.ok(condition(), what);
+}

@@ -57,8 +57,13 @@ export class UpstreamPool implements ConnectionOwner {
       handler.onError(new UpstreamError("UND_ERR_DESTROYED", "the upstream pool is closed"));
       return false;
     }
+    // An expired one would meet the upstream closing it: the sweep may not have come by yet.
+    const now = Date.now();
     let connection = this.#idle.pop();
-    while (connection !== undefined && !connection.usable) connection = this.#idle.pop();
+    while (connection !== undefined && (!connection.usable || this.#idleUntil.get(connection)! <= now)) {
+      if (connection.usable) connection.destroy();
+      connection = this.#idle.pop();
+    }
     if (connection === undefined) {
       connection = new UpstreamConnection(
         this,
@@ -73,14 +78,15 @@ export class UpstreamPool implements ConnectionOwner {
     return true;
   }
 
-  idle(connection: UpstreamConnection, idleMs: number): void {
+  /** `fresh`: the deadline starts now; else the connection keeps the one it had. */
+  idle(connection: UpstreamConnection, idleMs: number, fresh: boolean): void {
     if (this.#closed) {
       connection.destroy();
       return;
     }
-    this.#idleUntil.set(connection, Date.now() + idleMs);
+    if (fresh || !this.#idleUntil.has(connection)) this.#idleUntil.set(connection, Date.now() + idleMs);
     this.#idle.push(connection);
-    if (this.#sweepTimer === undefined) this.#sweepTimer = setTimeout(this.#sweep, idleMs).unref();
+    this.#sweepTimer ??= setTimeout(this.#sweep, idleMs).unref();
   }
 
   gone(connection: UpstreamConnection): void {
@@ -94,12 +100,15 @@ export class UpstreamPool implements ConnectionOwner {
     this.#sweepTimer = undefined;
     const now = Date.now();
     const idle = this.#idle;
-    let expired = 0;
-    while (expired < idle.length && this.#idleUntil.get(idle[expired]!)! <= now) expired++;
-    for (const connection of idle.splice(0, expired)) connection.destroy();
-    if (idle.length > 0) {
-      const next = Math.max(1, this.#idleUntil.get(idle[0]!)! - now);
-      this.#sweepTimer = setTimeout(this.#sweep, next).unref();
+    // Deadlines differ (an upstream's Keep-Alive: timeout= varies): look at every one.
+    let next = Number.POSITIVE_INFINITY;
+    for (const connection of [...idle]) {
+      const until = this.#idleUntil.get(connection)!;
+      if (until <= now) connection.destroy();
+      else next = Math.min(next, until);
+    }
+    if (next !== Number.POSITIVE_INFINITY) {
+      this.#sweepTimer = setTimeout(this.#sweep, Math.max(1, next - now)).unref();
     }
   };
 

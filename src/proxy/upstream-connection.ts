@@ -45,8 +45,11 @@ export class UpstreamError extends Error {
 
 /** What the connection tells its pool. */
 export interface ConnectionOwner {
-  /** The response completed and the connection may carry another request for `idleMs`. */
-  idle(connection: UpstreamConnection, idleMs: number): void;
+  /**
+   * The connection may carry another request for `idleMs` (from now when `fresh`, else from
+   * when it last became idle).
+   */
+  idle(connection: UpstreamConnection, idleMs: number, fresh: boolean): void;
   /** The connection is closed or closing: never hand it out again. */
   gone(connection: UpstreamConnection): void;
 }
@@ -58,6 +61,7 @@ interface ParserBinding {
   kOnHeadersComplete: number;
   kOnBody: number;
   kOnMessageComplete: number;
+  kOnMessageBegin: number;
 }
 interface Parser {
   initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
@@ -72,6 +76,7 @@ const K_ON_HEADERS = HTTPParser.kOnHeaders;
 const K_ON_HEADERS_COMPLETE = HTTPParser.kOnHeadersComplete;
 const K_ON_BODY = HTTPParser.kOnBody;
 const K_ON_MESSAGE_COMPLETE = HTTPParser.kOnMessageComplete;
+const K_ON_MESSAGE_BEGIN = HTTPParser.kOnMessageBegin;
 
 /** Every socket reads into this: the parser copies out what it keeps before the next read. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
@@ -104,6 +109,8 @@ export class UpstreamConnection {
   #state = CONNECTING;
   /** How long the connection may wait for its next request (from the last response). */
   #idleMs = IDLE_TIMEOUT_MS;
+  /** A message began while no request was waiting for one. */
+  #stray = false;
   /** The socket timer's current duration (0: off). */
   #timerMs = 0;
   /** The socket timer fired while the response was paused: re-arm it on resume. */
@@ -147,6 +154,7 @@ export class UpstreamConnection {
     parser[K_ON_HEADERS_COMPLETE] = this.#onHeadersComplete;
     parser[K_ON_BODY] = this.#onBody;
     parser[K_ON_MESSAGE_COMPLETE] = this.#onMessageComplete;
+    parser[K_ON_MESSAGE_BEGIN] = this.#onMessageBegin;
     this.#parser = parser;
     const socket = connect({ host, port, onread: { buffer: READ_BUFFER, callback: this.#onRead } });
     this.#socket = socket;
@@ -195,12 +203,14 @@ export class UpstreamConnection {
     if (body !== null && (body.destroyed || body.readableAborted)) {
       // The client's request broke before any of it went out (its body's framing, most often).
       this.#endRequest();
-      this.#goIdle(this.#idleMs);
+      this.#goIdle(this.#idleMs, false);
       handler.onError(body.errored ?? new UpstreamError("UND_ERR_ABORTED", "the request body was cut off"));
       return;
     }
     this.#state = HEAD;
-    this.#setTimer(request.headersTimeout);
+    // The head timeout runs from the request's end: a client's pauses in its upload are not the
+    // upstream's. Until then, the body timeout bounds a silent connection.
+    this.#setTimer(body === null ? request.headersTimeout : request.bodyTimeout);
     handler.onConnect((reason) => this.#abort(serial, reason));
     if (serial !== this.#serial || this.#state !== HEAD) return; // aborted in onConnect
 
@@ -245,6 +255,7 @@ export class UpstreamConnection {
     for (;;) {
       const chunk = body.read() as Buffer | null;
       if (chunk === null) return;
+      if (chunk.length === 0) continue; // as a chunk, it would end the body: "0\r\n\r\n"
       let more: boolean;
       if (this.#chunked) {
         socket.cork();
@@ -272,6 +283,7 @@ export class UpstreamConnection {
     if (this.#chunked) this.#socket.write("0\r\n\r\n", "latin1");
     this.#detachBody();
     this.#sent = true;
+    if (this.#state === HEAD) this.#setTimer(this.#request!.headersTimeout);
   };
 
   readonly #onBodyError = (error: Error): void => {
@@ -296,13 +308,29 @@ export class UpstreamConnection {
   }
 
   readonly #onRead = (length: number, buffer: Buffer): boolean => {
+    if (this.#state === IDLE) {
+      // Bytes nobody asked for (a late 408, a stray response): whatever they start must never be
+      // taken for the next request's response. The connection is done.
+      this.#close();
+      return true;
+    }
     const result = this.#parser.execute(buffer.subarray(0, length));
+    if (this.#stray && this.#state !== CLOSED) {
+      this.#error ??= new UpstreamError("UND_ERR_SOCKET", "bytes after the response nobody asked for");
+      this.#close();
+      return true;
+    }
     if (result instanceof Error && this.#state !== CLOSED) {
       const code = (result as Error & { code?: string }).code ?? "HPE_ERROR";
       this.#error ??= new UpstreamError(code, `bad response from the upstream (${code})`);
       this.#close();
     }
     return true;
+  };
+
+  /** A message begins: only ever the answer to the request in flight. */
+  readonly #onMessageBegin = (): void => {
+    if (this.#state !== HEAD) this.#stray = true;
   };
 
   readonly #onHeaderLines = (lines: string[]): void => {
@@ -423,12 +451,13 @@ export class UpstreamConnection {
     else this.#close();
   }
 
-  #goIdle(idleMs: number): void {
+  /** `fresh`: a response just completed, so the upstream's keep-alive time starts again. */
+  #goIdle(idleMs: number, fresh = true): void {
     this.#state = IDLE;
     this.#idleMs = idleMs;
     // Reading goes on while idle: an upstream that closes the connection is noticed at once.
     this.#startReading();
-    this.#owner.idle(this, idleMs);
+    this.#owner.idle(this, idleMs, fresh);
   }
 
   /** Forgets the request in flight; its abort() and resume() turn into no-ops. */
@@ -483,7 +512,9 @@ export class UpstreamConnection {
         this.#error ??= new UpstreamError("UND_ERR_CONNECT_TIMEOUT", "connecting took too long");
         break;
       case HEAD:
-        this.#error ??= new UpstreamError("UND_ERR_HEADERS_TIMEOUT", "no response head in time");
+        this.#error ??= this.#sent
+          ? new UpstreamError("UND_ERR_HEADERS_TIMEOUT", "no response head in time")
+          : new UpstreamError("UND_ERR_REQUEST_TIMEOUT", "the request body stalled");
         break;
       case BODY:
         if (this.#paused) {

@@ -452,6 +452,20 @@ describe("client errors", () => {
       conn.destroy();
     }
   });
+
+  test("a body with a transfer coding besides chunked (gzip, chunked) gets 501 and is not forwarded", async () => {
+    const conn = new Conn();
+    try {
+      conn.write(
+        "POST /body/gzip-chunked HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+      );
+      const reply = await conn.response();
+      assert.equal(reply.status, 501, JSON.stringify(conn.text));
+      assert.equal(await seenCount("/body/gzip-chunked"), 0);
+    } finally {
+      conn.destroy();
+    }
+  });
 });
 
 // Last: it stops berth.
