@@ -754,3 +754,20 @@ async function eventuallyTrue(condition: () => boolean, what: string): Promise<v
   for (let i = 0; i < 500 && !condition(); i++) await turn();
   assert.ok(condition(), what);
 }
+
+test("a handler that throws while the response is parsed fails its request, not the process", async () => {
+  const backend = await http((_req, res) => res.end("ok"));
+  try {
+    const outcome = await request(backend.pool, {
+      onHeaders: () => {
+        throw new Error("a defect in the handler");
+      },
+    });
+    assert.match(String(outcome.error?.message), /handling the response: a defect in the handler/);
+    assert.equal(backend.pool.idleCount, 0, "the connection is not reused");
+    const next = await request(backend.pool);
+    assert.equal(next.body.toString(), "ok");
+  } finally {
+    await backend.close();
+  }
+});

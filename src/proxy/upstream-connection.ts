@@ -314,7 +314,15 @@ export class UpstreamConnection {
       this.#close();
       return true;
     }
-    const result = this.#parser.execute(buffer.subarray(0, length));
+    let result: number | Error;
+    try {
+      result = this.#parser.execute(buffer.subarray(0, length));
+    } catch (error) {
+      // A handler threw inside the parser's callbacks: a defect, but the connection's, not berth's
+      // (uncaught, it would end the process and every service with it).
+      result = error as Error;
+      this.#error ??= new UpstreamError("UND_ERR_HANDLER", `handling the response: ${result.message}`);
+    }
     if (this.#stray && this.#state !== CLOSED) {
       this.#error ??= new UpstreamError("UND_ERR_SOCKET", "bytes after the response nobody asked for");
       this.#close();
