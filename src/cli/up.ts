@@ -11,7 +11,16 @@ export function registerUp(program: Command): void {
       "start every service and the proxy's sites in the foreground; Ctrl-C or SIGTERM stops them all, dependents first",
     )
     .addOption(configOption())
-    .option("--no-color", "never colour the output (default: colour on a terminal)")
+    .option("--no-color", "never colour the output (default: colour on a terminal; NO_COLOR=1 too)")
+    .addHelpText(
+      "after",
+      `
+Signals: SIGINT, SIGTERM or SIGQUIT stop everything (each instance drains, then its stop ladder);
+a second one sends SIGKILL at once; a third ends berth at once. SIGHUP is ignored.
+Exit status: 0 after a clean stop; 1 when berth could not start (the message says why);
+2 when the config has errors; 130/143 after a third SIGINT/SIGTERM.
+Logs: <state_dir>/logs/<service>.log and access.log. Keys: docs/config.md; the proxy: docs/proxy.md.`,
+    )
     .action(async (options: { config: string; color: boolean }) => {
       const config = await loadConfigOrExit(options.config);
       const berth = new Berth(config, {
