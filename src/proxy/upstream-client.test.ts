@@ -771,3 +771,28 @@ test("a handler that throws while the response is parsed fails its request, not 
     await backend.close();
   }
 });
+
+test("a request aborted in onConnect, before anything was written, leaves its connection reusable", async () => {
+  const backend = await http((_req, res) => res.end("ok"));
+  try {
+    await request(backend.pool); // one connection, idle now
+    const aborted = await new Promise<Error>((resolve) => {
+      backend.pool.dispatch(
+        { method: "GET", path: "/", headers: [], body: null, headersTimeout: 5_000, bodyTimeout: 5_000 },
+        {
+          onConnect: (abort) => abort(new Error("client left")),
+          onHeaders: () => true,
+          onData: () => true,
+          onComplete: () => resolve(new Error("completed")),
+          onError: resolve,
+        },
+      );
+    });
+    assert.equal(aborted.message, "client left");
+    const next = await request(backend.pool);
+    assert.equal(next.body.toString(), "ok");
+    assert.equal(backend.connections.length, 1, "the same connection carried the next request");
+  } finally {
+    await backend.close();
+  }
+});

@@ -111,6 +111,8 @@ export class UpstreamConnection {
   #idleMs = IDLE_TIMEOUT_MS;
   /** A message began while no request was waiting for one. */
   #stray = false;
+  /** The handler's onConnect is running: nothing of the request is written yet. */
+  #announcing = false;
   /** The socket timer's current duration (0: off). */
   #timerMs = 0;
   /** The socket timer fired while the response was paused: re-arm it on resume. */
@@ -211,7 +213,9 @@ export class UpstreamConnection {
     // The head timeout runs from the request's end: a client's pauses in its upload are not the
     // upstream's. Until then, the body timeout bounds a silent connection.
     this.#setTimer(body === null ? request.headersTimeout : request.bodyTimeout);
+    this.#announcing = true;
     handler.onConnect((reason) => this.#abort(serial, reason));
+    this.#announcing = false;
     if (serial !== this.#serial || this.#state !== HEAD) return; // aborted in onConnect
 
     const headers = request.headers;
@@ -487,7 +491,10 @@ export class UpstreamConnection {
     const handler = this.#handler;
     this.#detachBody();
     this.#endRequest();
-    this.#close();
+    // Aborted before a byte went out (the client left while berth connected): the connection is
+    // as good as it was, and goes back to the pool.
+    if (this.#announcing) this.#goIdle(this.#idleMs, false);
+    else this.#close();
     // Reported after the caller's own bookkeeping: forward.ts aborts when its client left, then
     // settles as such; the abort's error must not take that place.
     const error = reason ?? new UpstreamError("UND_ERR_ABORTED", "request aborted");
