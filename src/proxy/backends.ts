@@ -1,10 +1,10 @@
 // Where routes forward to: one Backend per service named by a route (its ready instances and the
 // requests held for them) and one per url. The proxy asks a Backend for a Target, and learns nothing
 // about the supervisor but the SupervisorEvents fed to onEvent.
-import { connect } from "node:net";
 import type { Config, HoldLimits, RouteConfig } from "../config/config.js";
 import type { Clock, Timer } from "../lib/clock.js";
 import type { SupervisorEvent } from "../supervisor/events.js";
+import { TcpProbe } from "../supervisor/health/tcp-probe.js";
 import { type HoldOutcome, HoldQueue } from "./hold-queue.js";
 import { type UpstreamOrigins, upstreamOrigins } from "./passes/reverse-rewrite.js";
 import { ServiceUpstream, type Target } from "./upstream.js";
@@ -24,6 +24,8 @@ export interface Backend {
   origins(target: Target): UpstreamOrigins;
 }
 
+/** The readiness check's own TCP connect, for instances marked down while they live. */
+const TCP_PROBE = new TcpProbe();
 /** A marked-down instance is tried again (a TCP connect) after this, then twice as long each time… */
 const DOWN_RETRY_FIRST_MS = 50;
 /** …up to this. */
@@ -94,27 +96,19 @@ class ServiceBackend implements Backend {
   }
 
   #retryLater(target: Target, delayMs: number): void {
-    const timer = this.#clock.setTimer(delayMs, () => {
-      const socket = connect({ host: target.host, port: target.port });
-      let settled = false;
-      const settle = (accepted: boolean) => {
-        if (settled) return;
-        settled = true;
-        socket.destroy();
-        if (this.#downRetries.get(target.instance) !== timer) return; // superseded meanwhile
-        if (!accepted) return this.#retryLater(target, Math.min(delayMs * 2, DOWN_RETRY_MAX_MS));
-        this.#downRetries.delete(target.instance);
-        this.upstream.onEvent({
-          type: "InstanceReady",
-          service: this.label,
-          instance: target.instance,
-          port: target.port,
-          afterMs: 0,
-        });
-      };
-      socket.once("connect", () => settle(true));
-      socket.once("error", () => settle(false));
-      socket.setTimeout(DOWN_RETRY_MAX_MS, () => settle(false));
+    const timer = this.#clock.setTimer(delayMs, async () => {
+      const probe = { host: target.host, port: target.port, cwd: "/", env: {} };
+      const result = await TCP_PROBE.run(probe, AbortSignal.timeout(DOWN_RETRY_MAX_MS));
+      if (this.#downRetries.get(target.instance) !== timer) return; // superseded meanwhile
+      if (!result.ok) return this.#retryLater(target, Math.min(delayMs * 2, DOWN_RETRY_MAX_MS));
+      this.#downRetries.delete(target.instance);
+      this.upstream.onEvent({
+        type: "InstanceReady",
+        service: this.label,
+        instance: target.instance,
+        port: target.port,
+        afterMs: 0,
+      });
     });
     this.#downRetries.set(target.instance, timer);
   }
