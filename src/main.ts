@@ -78,28 +78,24 @@ export class Berth {
       const bound = await proxy.start();
       this.#say("proxy", `listening on ${bound.join(", ")}`);
     }
+    const proxy = this.#proxy;
     const supervisor = new Supervisor(this.config, {
       runtime: new ProcessRuntime({ sweeper: this.#sweeper, cgroups }),
       runId: this.#record.runId,
       clock: systemClock,
       ports: new PortAllocator(),
       baseEnv: process.env,
-      ...(this.#proxy && { drain: this.#drainHook(this.#proxy) }),
+      ...(proxy && { drain: (ref) => proxy.drained(ref.service, ref.instance) }),
       output: (instance, stream, line) => {
         this.#sink.instanceLine(instance, stream, line);
         this.#files.line(instance, stream, line);
       },
     });
-    const proxy = this.#proxy;
     if (proxy) supervisor.on((event) => proxy.onEvent(event));
     supervisor.on((event) => this.#logEvent(event));
     this.#keepAlive = setInterval(() => {}, 2 ** 31 - 1);
     this.#supervisor = supervisor;
     supervisor.start();
-  }
-
-  #drainHook(proxy: ReverseProxy): (ref: { service: string; instance: string }) => Promise<void> {
-    return (ref) => proxy.drained(ref.service, ref.instance);
   }
 
   #logEvent(event: SupervisorEvent): void {

@@ -6,9 +6,9 @@
 // or one error answer).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderList } from "./passes/header-list.js";
-import { removeHopByHop } from "./passes/hop-by-hop.js";
-import { type ReverseRewriteContext, rewriteResponseHeaders } from "./passes/reverse-rewrite.js";
-import { applyHeaderOps, type PreparedHeaderOps } from "./passes/user-headers.js";
+import { applyResponsePasses } from "./passes/response-passes.js";
+import type { ReverseRewriteContext } from "./passes/reverse-rewrite.js";
+import type { PreparedHeaderOps } from "./passes/user-headers.js";
 import type { ProxyFailure } from "./proxy-error.js";
 import type { UpstreamHandler, UpstreamPool } from "./upstream-client.js";
 
@@ -152,9 +152,7 @@ class Attempt implements UpstreamHandler {
     if (status < 200) return true;
     const r = this.#r;
     const headers = new HeaderList(rawHeaders);
-    removeHopByHop(headers, { upgrade: false });
-    rewriteResponseHeaders(headers, r.rewrite);
-    applyHeaderOps(headers, r.responseOps);
+    applyResponsePasses(headers, r.rewrite, r.responseOps);
     this.#status = status;
     try {
       r.res.writeHead(status, statusText || undefined, headers.raw);

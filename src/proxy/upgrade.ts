@@ -10,9 +10,8 @@ import type { Backend } from "./backends.js";
 import type { ListenerContext } from "./exchange.js";
 import { type Exchange, logExchange, reportAnswer, reportExchange, startExchange } from "./exchange-log.js";
 import { HeaderList } from "./passes/header-list.js";
-import { removeHopByHop } from "./passes/hop-by-hop.js";
-import { publicOrigin, rewriteResponseHeaders } from "./passes/reverse-rewrite.js";
-import { applyHeaderOps } from "./passes/user-headers.js";
+import { applyResponsePasses } from "./passes/response-passes.js";
+import { publicOrigin } from "./passes/reverse-rewrite.js";
 import { errorAnswer, errorResponseText, type ProxyFailure } from "./proxy-error.js";
 import { type RequestHead, readRequestHead } from "./request-head.js";
 import { TargetChooser } from "./target-chooser.js";
@@ -221,13 +220,12 @@ async function relay(
   response: IncomingMessage,
 ): Promise<void> {
   const headers = new HeaderList([...response.rawHeaders]);
-  removeHopByHop(headers, { upgrade: false });
-  rewriteResponseHeaders(headers, {
+  const rewrite = {
     upstream: backend.origins(target),
     publicOrigin: publicOrigin("http", head.publicHost),
     prefix: head.route.prefix,
-  });
-  applyHeaderOps(headers, head.route.responseOps);
+  };
+  applyResponsePasses(headers, rewrite, head.route.responseOps);
   headers.add("Connection", "close");
   client.write(responseHead(response, headers));
   let bytes = 0;
