@@ -57,7 +57,7 @@ export function errorAnswer(failure: ProxyFailure): ErrorAnswer {
   }
 }
 
-function errorBody(answer: ErrorAnswer, requestId: string): string {
+export function errorBody(answer: ErrorAnswer, requestId: string): string {
   return `${answer.status} ${answer.message}\nrequest id: ${requestId}\n`;
 }
 

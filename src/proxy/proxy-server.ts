@@ -13,6 +13,7 @@ import {
   clientErrorFailure,
   type ErrorAnswer,
   errorAnswer,
+  errorBody,
   errorResponseText,
   sendError,
 } from "./proxy-error.js";
@@ -78,7 +79,7 @@ function refuseConnection(
     method: req?.method ?? "-",
     target: req?.url ?? "-",
     status: answer.status,
-    bytes: 0,
+    bytes: req?.method === "HEAD" ? 0 : Buffer.byteLength(errorBody(answer, requestId)),
     instance: "-",
     durationMs: 0,
     requestId,

@@ -66,6 +66,10 @@ export function readRequestHead(
   x: Exchange,
   upgrade: boolean,
 ): HeadResult {
+  // For the log, whatever is refused below: the Host as sent (routing may replace it).
+  const headers = new HeaderList(req.rawHeaders);
+  const hostHeader = headers.get("host");
+  x.host = hostHeader ?? "";
   // node keeps one more field than allowed (see proxy-server.ts), so a request over the limit shows.
   if (req.rawHeaders.length > ctx.maxHeaders * 2) {
     return refused({ kind: "bad_request", detail: `more than ${ctx.maxHeaders} header fields`, status: 431 });
@@ -83,9 +87,6 @@ export function readRequestHead(
     });
   }
   const { body, size } = framed;
-  const headers = new HeaderList(req.rawHeaders);
-  const hostHeader = headers.get("host");
-  x.host = hostHeader ?? "";
   const routed = ctx.router.route(hostHeader, req.url ?? "");
   if (routed.kind === "bad_request")
     return refused({ kind: "bad_request", detail: routed.reason, status: 400 });
