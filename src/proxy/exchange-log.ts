@@ -1,8 +1,7 @@
 // What every request leaves behind, however it was served (forwarded, tunnelled, refused by the
 // server itself): one access log line, and for an error berth made itself, a line in berth's log.
-import type { IncomingMessage } from "node:http";
 import type { AccessLog } from "./access-log.js";
-import { clientAddress } from "./passes/forwarded.js";
+import type { IncomingRequest } from "./incoming-request.js";
 import type { ErrorAnswer } from "./proxy-error.js";
 import { nextRequestId } from "./request-id.js";
 
@@ -14,7 +13,7 @@ export interface ExchangeLogContext {
 
 /** One request as the logs see it. */
 export interface Exchange {
-  req: IncomingMessage;
+  req: IncomingRequest;
   t0: number;
   client: string;
   /** The Host (or absolute-form authority) the request was routed by; "" before routing. */
@@ -24,11 +23,11 @@ export interface Exchange {
   instance: string;
 }
 
-export function startExchange(req: IncomingMessage): Exchange {
+export function startExchange(req: IncomingRequest): Exchange {
   return {
     req,
     t0: performance.now(),
-    client: clientAddress(req.socket.remoteAddress ?? "-"),
+    client: req.peer.client,
     host: "",
     requestId: nextRequestId(),
     instance: "-",
@@ -41,8 +40,8 @@ export function logExchange(ctx: ExchangeLogContext, x: Exchange, status: number
     at: Date.now(),
     client: x.client,
     host: x.host,
-    method: x.req.method ?? "-",
-    target: x.req.url ?? "-",
+    method: x.req.method,
+    target: x.req.url,
     status,
     bytes,
     instance: x.instance,

@@ -3,11 +3,12 @@
 // backend's HoldQueue while no instance is ready, and is tried again on another instance, or on
 // the restarted one, when the upstream cannot have acted on it: the connection was refused or
 // never made, or it broke before any response while the request was idempotent and bodiless.
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AccessLog } from "./access-log.js";
+import type { ClientResponse } from "./client-response.js";
 import { type Exchange, logExchange, reportAnswer, reportExchange, startExchange } from "./exchange-log.js";
 import { attempt } from "./forward.js";
 import type { InFlight } from "./in-flight.js";
+import type { IncomingRequest } from "./incoming-request.js";
 import { publicOrigin } from "./passes/reverse-rewrite.js";
 import type { PreparedRoutes } from "./prepared-routes.js";
 import { errorAnswer, type ProxyFailure, sendError } from "./proxy-error.js";
@@ -30,36 +31,28 @@ export interface ListenerContext {
 /** RFC 9110 §9.2.2, minus what may carry a body we would have to replay. */
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
-/** The exchange of each response in flight, for the server's clientError handler. */
-const exchanges = new WeakMap<ServerResponse, Exchange>();
-
-/** The request id of the exchange answering with `res`, if one is in flight. */
-export function requestIdOf(res: ServerResponse): string | undefined {
-  return exchanges.get(res)?.requestId;
-}
-
-function finish(ctx: ListenerContext, x: Exchange, res: ServerResponse, status: number, bytes: number): void {
-  exchanges.delete(res);
+function finish(ctx: ListenerContext, x: Exchange, status: number, bytes: number): void {
   ctx.inFlight.end();
   logExchange(ctx, x, status, bytes);
 }
 
-function fail(ctx: ListenerContext, x: Exchange, res: ServerResponse, failure: ProxyFailure): void {
+function fail(ctx: ListenerContext, x: Exchange, res: ClientResponse, failure: ProxyFailure): void {
   if (res.headersSent) {
     // The server answered already (a request body that broke its framing, see proxy-server.ts).
-    finish(ctx, x, res, res.statusCode, 0);
+    finish(ctx, x, res.statusCode, 0);
     return;
   }
   const answer = errorAnswer(failure);
   reportAnswer(ctx, x, answer);
-  finish(ctx, x, res, answer.status, sendError(res, answer, x.requestId));
+  finish(ctx, x, answer.status, sendError(res, answer, x.requestId));
 }
 
-export function serveRequest(ctx: ListenerContext, req: IncomingMessage, res: ServerResponse): void {
+export function serveRequest(ctx: ListenerContext, req: IncomingRequest, res: ClientResponse): void {
   const x = startExchange(req);
-  exchanges.set(res, x);
   ctx.inFlight.begin();
   const prepared = readRequestHead(ctx, req, x, false);
+  // For an answer the connection makes itself (the body breaks its framing, see proxy-server.ts).
+  res.requestId = x.requestId;
   if (!prepared.ok) {
     fail(ctx, x, res, prepared.failure);
     return;
@@ -70,15 +63,15 @@ export function serveRequest(ctx: ListenerContext, req: IncomingMessage, res: Se
     if (!res.headersSent)
       sendError(res, errorAnswer({ kind: "broken", detail: "internal error" }), x.requestId);
     else res.destroy();
-    finish(ctx, x, res, 500, 0);
+    finish(ctx, x, 500, 0);
   });
 }
 
-async function forwardWithRetries(ctx: ListenerContext, x: Exchange, res: ServerResponse, head: RequestHead) {
+async function forwardWithRetries(ctx: ListenerContext, x: Exchange, res: ClientResponse, head: RequestHead) {
   const req = x.req;
   const { route, body } = head;
   const backend = route.backend;
-  const method = req.method!;
+  const method = req.method;
   const timeouts = route.config.timeouts;
   const rewriteBase = { publicOrigin: publicOrigin("http", head.publicHost), prefix: route.prefix };
   const chooser = new TargetChooser(backend, head.size, () => {
@@ -93,7 +86,7 @@ async function forwardWithRetries(ctx: ListenerContext, x: Exchange, res: Server
     const next: NextTarget = ready ? { kind: "target", target: ready } : await chooser.next();
     // The client left, or the server answered it itself (a malformed body: see proxy-server.ts).
     if (next.kind === "cancelled" || res.destroyed) {
-      return finish(ctx, x, res, res.headersSent ? res.statusCode : 499, 0);
+      return finish(ctx, x, res.headersSent ? res.statusCode : 499, 0);
     }
     if (next.kind === "failure") return fail(ctx, x, res, next.failure);
     const target = next.target;
@@ -122,12 +115,12 @@ async function forwardWithRetries(ctx: ListenerContext, x: Exchange, res: Server
       if (result.cut !== undefined) {
         reportExchange(ctx, x, status, `response cut off after ${result.bytes} bytes: ${result.cut}`);
       }
-      return finish(ctx, x, res, status, result.bytes);
+      return finish(ctx, x, status, result.bytes);
     }
     // Nothing sent (refused, or the connection was never made): safe to send anywhere. Sent, with
     // no response: only what may be repeated, and what there is no body of to replay.
     const replayable =
-      !req.readableDidRead &&
+      !body?.readableDidRead &&
       (!result.sent || (body === null && IDEMPOTENT.has(method) && result.failure.kind !== "timeout"));
     if (!chooser.failed(target, result.failure, result.sent, replayable))
       return fail(ctx, x, res, result.failure);

@@ -4,7 +4,9 @@
 // The response streams to the client as it arrives, with back-pressure both ways; nothing is
 // buffered whole. What the attempt could not do is returned for the caller to decide (retry,
 // or one error answer).
-import type { IncomingMessage, ServerResponse } from "node:http";
+
+import type { ClientResponse } from "./client-response.js";
+import type { IncomingRequest, RequestBody } from "./incoming-request.js";
 import { HeaderList } from "./passes/header-list.js";
 import { applyResponsePasses } from "./passes/response-passes.js";
 import type { ReverseRewriteContext } from "./passes/reverse-rewrite.js";
@@ -22,14 +24,14 @@ export type AttemptResult =
   | { kind: "failed"; failure: ProxyFailure; sent: boolean };
 
 export interface AttemptRequest {
-  req: IncomingMessage;
-  res: ServerResponse;
+  req: IncomingRequest;
+  res: ClientResponse;
   method: string;
   path: string;
   /** Request headers after the passes, as name, value, name, value… */
   headers: string[];
   /** The request's body stream, or null when it has none. */
-  body: IncomingMessage | null;
+  body: RequestBody | null;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   rewrite: ReverseRewriteContext;
@@ -89,7 +91,7 @@ function classify(error: Error & { code?: string }, sent: boolean): ProxyFailure
 
 /** The attempt in flight on a response: lets one shared listener serve every request. */
 const kAttempt = Symbol("berth.attempt");
-type Response = ServerResponse & { [kAttempt]?: Attempt | undefined };
+type Response = ClientResponse & { [kAttempt]?: Attempt | undefined };
 
 function onClientClose(this: Response): void {
   this[kAttempt]?.clientClosed();
@@ -98,10 +100,6 @@ function onClientClose(this: Response): void {
 /** The client's socket took what was buffered: let the upstream send more. */
 function onClientDrain(this: Response): void {
   this[kAttempt]?.resumeUpstream();
-}
-
-function flushHead(attempt: Attempt): void {
-  attempt.flushHead();
 }
 
 class Attempt implements UpstreamHandler {
@@ -130,15 +128,6 @@ class Attempt implements UpstreamHandler {
     this.#resume?.();
   }
 
-  /**
-   * node sends a head with the first body bytes. When none come with it (server-sent events, a
-   * long poll), the client must still see the head now, not with the first event.
-   */
-  flushHead(): void {
-    // (headersSent is already true after writeHead: it says the head was written, not sent.)
-    if (!this.#settled && this.#bytes === 0 && !this.#r.res.destroyed) this.#r.res.flushHeaders();
-  }
-
   onConnect(abort: (reason?: Error) => void): void {
     this.#abort = abort;
     this.#sent = true;
@@ -148,7 +137,7 @@ class Attempt implements UpstreamHandler {
 
   onHeaders(status: number, rawHeaders: string[], resume: () => void, statusText: string): boolean {
     // 1xx (102 Processing, 103 Early Hints) are interim: the final response follows. Relaying
-    // them is optional (RFC 9110 §15.2); node:http could not write a final head after one.
+    // them is optional (RFC 9110 §15.2).
     if (status < 200) return true;
     const r = this.#r;
     const headers = new HeaderList(rawHeaders);
@@ -157,13 +146,12 @@ class Attempt implements UpstreamHandler {
     try {
       r.res.writeHead(status, statusText || undefined, headers.raw);
     } catch (error) {
-      // The upstream sent a head node refuses to repeat (an invalid value): it broke the exchange.
+      // The upstream sent a head that may not be repeated (an invalid value): it broke the exchange.
       this.#status = 0;
       this.#abort?.(error as Error);
       return false;
     }
     this.#resume = resume;
-    process.nextTick(flushHead, this);
     return true;
   }
 

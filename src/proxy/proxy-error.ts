@@ -1,7 +1,8 @@
 // The one place where what went wrong becomes a status (DESIGN.md convention 6): 502 when the
 // upstream refused or broke the exchange, 503 when nothing is ready (with Retry-After), 504 when
 // it took too long. Bodies are small and plain, and carry the request id that is in the log.
-import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
+import { STATUS_CODES } from "node:http";
+import type { ClientResponse } from "./client-response.js";
 import type { HoldOutcome } from "./hold-queue.js";
 
 export type ProxyFailure =
@@ -12,7 +13,7 @@ export type ProxyFailure =
   | { kind: "stopping"; detail: string }
   | { kind: "no_site" }
   | { kind: "no_route" }
-  | { kind: "bad_request"; detail: string; status: 400 | 408 | 431 | 505 }
+  | { kind: "bad_request"; detail: string; status: 400 | 408 | 417 | 431 | 505 }
   | { kind: "not_implemented"; detail: string };
 
 export interface ErrorAnswer {
@@ -61,18 +62,11 @@ export function errorBody(answer: ErrorAnswer, requestId: string): string {
   return `${answer.status} ${answer.message}\nrequest id: ${requestId}\n`;
 }
 
-/** A request that says it has a body: answering it without reading that body ends the connection. */
-function declaresBody(req: IncomingMessage): boolean {
-  if (req.complete) return false;
-  const length = req.headers["content-length"];
-  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
-}
-
 /**
  * Sends `answer` unless a response head already went out; then the connection is cut instead.
  * Returns the body bytes sent.
  */
-export function sendError(res: ServerResponse, answer: ErrorAnswer, requestId: string): number {
+export function sendError(res: ClientResponse, answer: ErrorAnswer, requestId: string): number {
   if (res.headersSent) {
     res.destroy();
     return 0;
@@ -80,21 +74,27 @@ export function sendError(res: ServerResponse, answer: ErrorAnswer, requestId: s
   const body = errorBody(answer, requestId);
   // A request body not yet read (a 503 for a body too large to hold, a 502 before it was sent):
   // close rather than read and throw away what may be megabytes, for a connection's reuse.
-  const unread = res.req !== undefined && declaresBody(res.req);
+  const unread = res.req.body !== null && !res.req.complete;
   const bytes = Buffer.byteLength(body);
-  res.writeHead(answer.status, {
-    ...answer.headers,
-    ...(unread ? { Connection: "close" } : {}),
-    "Content-Type": "text/plain; charset=utf-8",
-    "Content-Length": bytes,
-    "X-Request-Id": requestId,
-    "Cache-Control": "no-store",
-  });
+  const headers: string[] = [];
+  for (const [name, value] of Object.entries(answer.headers)) headers.push(name, value);
+  if (unread) headers.push("Connection", "close");
+  headers.push(
+    "Content-Type",
+    "text/plain; charset=utf-8",
+    "Content-Length",
+    String(bytes),
+    "X-Request-Id",
+    requestId,
+    "Cache-Control",
+    "no-store",
+  );
+  res.writeHead(answer.status, undefined, headers);
   res.end(body);
   return bytes;
 }
 
-/** `answer` as raw HTTP/1.1 bytes, for a socket that left node:http (an upgrade request). */
+/** `answer` as raw HTTP/1.1 bytes, for a connection that ends after it (no exchange, an upgrade). */
 export function errorResponseText(answer: ErrorAnswer, requestId: string, head = false): string {
   const body = errorBody(answer, requestId);
   let text = `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ""}\r\n`;
@@ -120,7 +120,7 @@ export function holdFailure(
   };
 }
 
-/** The failure node:http reports for a connection with error `code`. */
+/** The failure a client connection's error `code` (llhttp's HPE_…, or a timeout) means. */
 export function clientErrorFailure(code: string | undefined): ProxyFailure {
   if (code === "HPE_HEADER_OVERFLOW")
     return { kind: "bad_request", detail: "request head too large", status: 431 };

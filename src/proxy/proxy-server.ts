@@ -1,13 +1,15 @@
-// The proxy's listeners: one node:http server per listen address, with the limits that keep slow
-// or hostile clients from exhausting berth (head size and count, head and request timeouts, idle
-// connections), and a clientError handler that answers malformed requests itself, briefly, but
-// never talks over a response that is still in flight.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
-import type { Duplex } from "node:stream";
+// The proxy's listeners: one net server per listen address, each connection served by a
+// ClientConnection (no node:http: see client-connection.ts), with the limits that keep slow or
+// hostile clients from exhausting berth (head size and count, head and request timeouts, idle
+// connections). Errors a connection cannot give to a request's exchange are answered here,
+// briefly, with a request id and an access log line.
+import { createServer, type Server, type Socket } from "node:net";
 import type { ClientLimits, ListenAddress } from "../config/config.js";
 import { portHolder } from "../lib/port-holder.js";
-import { type ListenerContext, requestIdOf, serveRequest } from "./exchange.js";
+import { ClientConnection, type ConnectionHandlers } from "./client-connection.js";
+import type { ClientResponse } from "./client-response.js";
+import { type ListenerContext, serveRequest } from "./exchange.js";
+import type { IncomingRequest } from "./incoming-request.js";
 import { clientAddress } from "./passes/forwarded.js";
 import {
   clientErrorFailure,
@@ -27,50 +29,16 @@ export interface Listener {
   context: ListenerContext;
 }
 
-// Node's own record of the response in flight on a connection (undocumented, stable since
-// node 0.x): the only way to tell, in 'clientError', whether a request is being answered.
-type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
-
-function onClientError(context: ListenerContext, error: Error & { code?: string }, socket: Duplex): void {
-  const pending = (socket as HttpSocket)._httpMessage;
-  if (pending) {
-    const req = pending.req;
-    if (req && !req.complete) {
-      // The request's own body broke the framing (a bad chunk, or a Transfer-Encoding llhttp
-      // refuses only after the 'request' event), or came too slowly: answer it here when nothing
-      // went out yet, then end the request stream. That destroys the connection, and the
-      // forwarder, seeing it close, aborts the upstream request, which so never arrives whole.
-      if (!pending.headersSent) {
-        const failure = clientErrorFailure(error.code);
-        if (failure.kind === "bad_request" && failure.status === 400)
-          failure.detail = "malformed request body";
-        sendError(pending, errorAnswer(failure), requestIdOf(pending) ?? nextRequestId());
-      }
-      req.destroy(error);
-      return;
-    }
-    // Bytes after a complete request: node's default would write a 400 into the middle of the
-    // response still going out. Let it finish, then close: the parser is dead.
-    pending.shouldKeepAlive = false;
-    pending.once("finish", () => socket.destroy());
-    return;
-  }
-  if (!socket.writable || error.code === "ECONNRESET") {
-    socket.destroy();
-    return;
-  }
-  refuseConnection(context, socket as Socket, errorAnswer(clientErrorFailure(error.code)));
-}
-
 /** An answer berth makes on a bare connection (no exchange began); its id is in the access log too. */
 function refuseConnection(
   context: ListenerContext,
   socket: Socket,
   answer: ErrorAnswer,
-  req?: IncomingMessage,
+  req?: IncomingRequest,
 ): void {
   const requestId = nextRequestId();
-  socket.end(errorResponseText(answer, requestId, req?.method === "HEAD"));
+  const head = req?.method === "HEAD";
+  socket.end(errorResponseText(answer, requestId, head));
   const remote = socket.remoteAddress;
   context.accessLog?.write({
     at: Date.now(),
@@ -79,19 +47,40 @@ function refuseConnection(
     method: req?.method ?? "-",
     target: req?.url ?? "-",
     status: answer.status,
-    bytes: req?.method === "HEAD" ? 0 : Buffer.byteLength(errorBody(answer, requestId)),
+    bytes: head ? 0 : Buffer.byteLength(errorBody(answer, requestId)),
     instance: "-",
     durationMs: 0,
     requestId,
   });
 }
 
+function onClientError(
+  context: ListenerContext,
+  code: string,
+  socket: Socket,
+  req: IncomingRequest | undefined,
+  res: ClientResponse | undefined,
+): void {
+  const failure = clientErrorFailure(code);
+  // A request whose own body broke its framing (a bad chunk, a Transfer-Encoding llhttp refuses
+  // only after the head) or came too slowly.
+  if (req !== undefined && failure.kind === "bad_request" && failure.status === 400) {
+    failure.detail = "malformed request body";
+  }
+  if (res === undefined) refuseConnection(context, socket, errorAnswer(failure), req);
+  else if (!res.headersSent) sendError(res, errorAnswer(failure), res.requestId ?? nextRequestId());
+}
+
 export class ProxyServer {
   readonly #servers: Server[] = [];
+  /** Each server's 'close', which comes once its last connection is gone. */
+  readonly #serversClosed: Promise<void>[] = [];
   readonly #listeners: Listener[];
   readonly #limits: ClientLimits;
-  /** Upgraded connections leave node:http's bookkeeping: close() ends them itself. */
-  readonly #tunnels = new Set<Duplex>();
+  readonly #connections = new Set<ClientConnection>();
+  /** Upgraded connections leave their ClientConnection: close() ends them itself. */
+  readonly #tunnels = new Set<Socket>();
+  #beat: NodeJS.Timeout | undefined;
 
   constructor(listeners: Listener[], limits: ClientLimits) {
     this.#listeners = listeners;
@@ -110,70 +99,72 @@ export class ProxyServer {
         throw await bindError(error as NodeJS.ErrnoException, listener.address);
       }
       this.#servers.push(server);
+      this.#serversClosed.push(new Promise((resolve) => server.once("close", () => resolve())));
       const a = server.address();
       if (a && typeof a === "object")
         bound.push(a.family === "IPv6" ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
     }
+    // The head and request timeouts are checked on a beat, as node:http does: the default 30 s
+    // would let a slowloris head live 40 s instead of 10.
+    const beatMs = Math.max(250, Math.min(1000, this.#limits.headerTimeoutMs / 2));
+    this.#beat = setInterval(this.#checkTimeouts, beatMs).unref();
     return bound;
   }
 
+  readonly #checkTimeouts = (): void => {
+    const now = Date.now();
+    for (const connection of this.#connections) connection.checkTimeouts(now);
+  };
+
   #create(context: ListenerContext): Server {
     const limits = this.#limits;
-    const server = createServer({
-      maxHeaderSize: limits.maxHeaderBytes,
-      headersTimeout: limits.headerTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      // node checks head and request timeouts on this beat: the default 30 s would let a
-      // slowloris head live 40 s instead of 10.
-      connectionsCheckingInterval: Math.max(250, Math.min(1000, limits.headerTimeoutMs / 2)),
-      noDelay: true,
-      // A missing Host is refused by the framing check, with a request id and a log line.
-      requireHostHeader: false,
+    const connections = this.#connections;
+    const tunnels = this.#tunnels;
+    const handlers: ConnectionHandlers = {
+      request: (req, res) => serveRequest(context, req, res),
+      upgrade: (req, socket, head) => {
+        if (req.method === "CONNECT") {
+          const answer = errorAnswer({
+            kind: "not_implemented",
+            detail: "berth is not a forward proxy (CONNECT)",
+          });
+          refuseConnection(context, socket, answer, req);
+          return;
+        }
+        tunnels.add(socket);
+        socket.once("close", () => tunnels.delete(socket));
+        void serveUpgrade(context, req, socket, head);
+      },
+      clientError: (code, socket, req, res) => onClientError(context, code, socket, req, res),
+      report: context.report,
+      closed: (connection) => connections.delete(connection),
+    };
+    // Half-open: a client's FIN is seen as such (the connection decides), not answered by node.
+    return createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      const remoteAddress = socket.remoteAddress ?? "";
+      const peer = {
+        remoteAddress,
+        client: remoteAddress === "" ? "-" : clientAddress(remoteAddress),
+        localAddress: socket.localAddress ?? "",
+        localPort: socket.localPort ?? 0,
+      };
+      connections.add(new ClientConnection(socket, peer, limits, handlers));
     });
-    // One more than allowed, so a request over the limit is seen (node drops extras silently).
-    server.maxHeadersCount = limits.maxHeaders + 1;
-    server.timeout = limits.idleTimeoutMs;
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => serveRequest(context, req, res));
-    server.on("connect", (req: IncomingMessage, socket: Duplex) => {
-      const answer = errorAnswer({
-        kind: "not_implemented",
-        detail: "berth is not a forward proxy (CONNECT)",
-      });
-      refuseConnection(context, socket as Socket, answer, req);
-    });
-    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      this.#tunnels.add(socket);
-      socket.once("close", () => this.#tunnels.delete(socket));
-      void serveUpgrade(context, req, socket, head);
-    });
-    server.on("clientError", (error: Error & { code?: string }, socket: Duplex) =>
-      onClientError(context, error, socket),
-    );
-    return server;
   }
 
-  /** Stops accepting connections; requests in flight go on. */
+  /** Stops accepting connections; requests in flight go on, each connection closes after its own. */
   stopAccepting(): void {
-    for (const server of this.#servers) {
-      server.close();
-      server.closeIdleConnections();
-    }
+    for (const server of this.#servers) server.close();
+    for (const connection of this.#connections) connection.closeWhenIdle();
   }
 
   /** Ends every client connection. Idempotent. */
   async close(): Promise<void> {
-    const servers = this.#servers.splice(0);
+    clearInterval(this.#beat);
+    for (const server of this.#servers.splice(0)) if (server.listening) server.close();
     for (const socket of this.#tunnels) socket.destroy();
-    await Promise.all(
-      servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
-      ),
-    );
+    for (const connection of this.#connections) connection.socket.destroy();
+    await Promise.all(this.#serversClosed.splice(0));
   }
 }
 

@@ -1,8 +1,9 @@
 // The request head, checked and made ready to forward, for plain requests and upgrades alike:
 // header count, framing, route, then the passes in order (hop-by-hop, Expect, Host, forwarding
 // headers, the user's ops last). What is refused here never reaches an upstream.
-import type { IncomingMessage } from "node:http";
+
 import type { Exchange } from "./exchange-log.js";
+import type { IncomingRequest, RequestBody } from "./incoming-request.js";
 import { applyForwarded } from "./passes/forwarded.js";
 import { checkFraming } from "./passes/framing.js";
 import { HeaderList } from "./passes/header-list.js";
@@ -26,8 +27,8 @@ export interface RequestHead {
   path: string;
   /** Host and port the client addressed: the public side of reverse rewriting. */
   publicHost: string;
-  /** The body stream to forward (the request itself), or null when it has none. */
-  body: IncomingMessage | null;
+  /** The body stream to forward, or null when it has none. */
+  body: RequestBody | null;
   /** The declared body size (Content-Length), 0 when unknown. */
   size: number;
 }
@@ -43,26 +44,24 @@ function refused(failure: ProxyFailure): HeadResult {
  * check lets through as unambiguous) would have to reach the upstream as sent, and berth re-frames
  * bodies: such a request is refused (501, as nginx does) rather than passed on decoded wrongly.
  */
-function bodyOf(
-  raw: readonly string[],
-  req: IncomingMessage,
-): { body: IncomingMessage | null; size: number } | undefined {
+function bodyOf(req: IncomingRequest): { body: RequestBody | null; size: number } | undefined {
+  const raw = req.rawHeaders;
   let length: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     if (name.length === 17 && name.toLowerCase() === "transfer-encoding") {
-      return raw[i + 1]!.trim().toLowerCase() === "chunked" ? { body: req, size: 0 } : undefined;
+      return raw[i + 1]!.trim().toLowerCase() === "chunked" ? { body: req.body, size: 0 } : undefined;
     }
     if (name.length === 14 && name.toLowerCase() === "content-length") length = raw[i + 1];
   }
-  if (length === undefined || length === "0") return { body: null, size: 0 };
-  return { body: req, size: Number(length) };
+  if (length === undefined || req.body === null) return { body: null, size: 0 };
+  return { body: req.body, size: Number(length) };
 }
 
 /** Checks and prepares `req`'s head; sets `x.host` and `x.requestId` as they become known. */
 export function readRequestHead(
   ctx: HeadContext,
-  req: IncomingMessage,
+  req: IncomingRequest,
   x: Exchange,
   upgrade: boolean,
 ): HeadResult {
@@ -79,7 +78,7 @@ export function readRequestHead(
 
   // Read before the passes: HeaderList edits req.rawHeaders in place, and the hop-by-hop pass
   // removes Transfer-Encoding, which would make a chunked body look like no body at all.
-  const framed = bodyOf(req.rawHeaders, req);
+  const framed = bodyOf(req);
   if (framed === undefined) {
     return refused({
       kind: "not_implemented",
@@ -87,24 +86,28 @@ export function readRequestHead(
     });
   }
   const { body, size } = framed;
-  const routed = ctx.router.route(hostHeader, req.url ?? "");
+  const expect = headers.get("expect");
+  if (expect !== undefined && expect.toLowerCase() !== "100-continue") {
+    return refused({ kind: "bad_request", detail: `Expect: ${expect}`, status: 417 });
+  }
+  const routed = ctx.router.route(hostHeader, req.url);
   if (routed.kind === "bad_request")
     return refused({ kind: "bad_request", detail: routed.reason, status: 400 });
   if (routed.kind !== "route") return refused({ kind: routed.kind });
   if (routed.authority !== undefined) x.host = routed.authority;
   const route = ctx.routes.route(routed.route);
-  const socket = req.socket;
+  const peer = req.peer;
 
   removeHopByHop(headers, { upgrade });
-  headers.remove("expect"); // node:http answered it (100 Continue) for the client already
+  headers.remove("expect"); // the client connection answered it (100 Continue)
   if (!routed.route.preserveHost) headers.remove("host");
   else if (routed.authority !== undefined) headers.set("Host", routed.authority, "host");
   x.requestId = applyForwarded(headers, {
-    peerAddress: socket.remoteAddress ?? "",
-    localPort: socket.localPort ?? 0,
+    peerAddress: peer.remoteAddress,
+    localPort: peer.localPort,
     tls: false,
     host: routed.authority ?? hostHeader,
-    trusted: ctx.routes.trusts(routed.site, socket.remoteAddress ?? ""),
+    trusted: ctx.routes.trusts(routed.site, peer.remoteAddress),
     requestId: x.requestId,
   });
   applyHeaderOps(headers, route.requestOps);
@@ -114,7 +117,7 @@ export function readRequestHead(
       route,
       headers: headers.raw,
       path: routed.upstreamPath,
-      publicHost: routed.authority ?? (hostHeader || `${socket.localAddress}:${socket.localPort}`),
+      publicHost: routed.authority ?? (hostHeader || `${peer.localAddress}:${peer.localPort}`),
       body,
       size,
     },

@@ -9,6 +9,7 @@ import type { Duplex } from "node:stream";
 import type { Backend } from "./backends.js";
 import type { ListenerContext } from "./exchange.js";
 import { type Exchange, logExchange, reportAnswer, reportExchange, startExchange } from "./exchange-log.js";
+import type { IncomingRequest } from "./incoming-request.js";
 import { HeaderList } from "./passes/header-list.js";
 import { applyResponsePasses } from "./passes/response-passes.js";
 import { publicOrigin } from "./passes/reverse-rewrite.js";
@@ -86,7 +87,7 @@ function askUpstream(
   });
 }
 
-/** A response head as raw text, for a socket that left node:http. */
+/** A response head as raw text, for a connection that left HTTP. */
 function responseHead(response: IncomingMessage, headers: HeaderList): string {
   let text = `HTTP/1.1 ${response.statusCode} ${response.statusMessage ?? ""}\r\n`;
   for (let i = 0; i < headers.size; i++) text += `${headers.name(i)}: ${headers.value(i)}\r\n`;
@@ -102,7 +103,7 @@ function refuse(ctx: ListenerContext, x: Exchange, client: Duplex, failure: Prox
 
 export async function serveUpgrade(
   ctx: ListenerContext,
-  req: IncomingMessage,
+  req: IncomingRequest,
   client: Duplex,
   early: Buffer,
 ) {
@@ -129,7 +130,7 @@ export async function serveUpgrade(
 async function tunnel(
   ctx: ListenerContext,
   x: Exchange,
-  req: IncomingMessage,
+  req: IncomingRequest,
   client: Duplex,
   early: Buffer,
   switched: () => void,
@@ -150,7 +151,7 @@ async function tunnel(
     backend.acquire(target);
     let outcome: UpstreamOutcome;
     try {
-      outcome = await askUpstream(target, req.method ?? "GET", head, cancel.signal);
+      outcome = await askUpstream(target, req.method, head, cancel.signal);
       if (outcome.kind === "switched") {
         switched();
         return await join(ctx, x, client, early, outcome, head.route.config.timeouts.idleMs);

@@ -3,9 +3,17 @@
 // straight from the socket's reads into one buffer shared by every connection: no stream
 // machinery and no copies beyond the parser's own. One socket timer serves every phase (connect,
 // response head, gaps in the body); it is re-armed only when the phase's duration changes.
-import { createRequire } from "node:module";
 import { connect, type Socket } from "node:net";
 import type { Readable } from "node:stream";
+import {
+  HTTPParser,
+  K_ON_BODY,
+  K_ON_HEADERS,
+  K_ON_HEADERS_COMPLETE,
+  K_ON_MESSAGE_BEGIN,
+  K_ON_MESSAGE_COMPLETE,
+  type Parser,
+} from "./llhttp.js";
 import { equalsLower } from "./passes/header-list.js";
 
 /** What a request is: the headers are final (name, value, …), Host may be absent. */
@@ -53,30 +61,6 @@ export interface ConnectionOwner {
   /** The connection is closed or closing: never hand it out again. */
   gone(connection: UpstreamConnection): void;
 }
-
-interface ParserBinding {
-  new (): Parser;
-  RESPONSE: number;
-  kOnHeaders: number;
-  kOnHeadersComplete: number;
-  kOnBody: number;
-  kOnMessageComplete: number;
-  kOnMessageBegin: number;
-}
-interface Parser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-  execute(data: Buffer): number | Error;
-  finish(): Error | undefined;
-  close(): void;
-  [callback: number]: unknown;
-}
-// _http_common hands out the binding node:http uses, without process.binding's deprecation warning.
-const { HTTPParser } = createRequire(import.meta.url)("_http_common") as { HTTPParser: ParserBinding };
-const K_ON_HEADERS = HTTPParser.kOnHeaders;
-const K_ON_HEADERS_COMPLETE = HTTPParser.kOnHeadersComplete;
-const K_ON_BODY = HTTPParser.kOnBody;
-const K_ON_MESSAGE_COMPLETE = HTTPParser.kOnMessageComplete;
-const K_ON_MESSAGE_BEGIN = HTTPParser.kOnMessageBegin;
 
 /** Every socket reads into this: the parser copies out what it keeps before the next read. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);

@@ -1,0 +1,136 @@
+// The response to one client request, written straight to the connection's socket: the head is
+// serialized once into a string, and head, body and end leave in one write syscall when they come
+// in the same tick (the connection corks the socket until the tick ends). The framing is berth's:
+// the upstream's Content-Length is kept, otherwise an HTTP/1.1 client gets chunked encoding and
+// an HTTP/1.0 one a body that ends with the connection.
+import { EventEmitter } from "node:events";
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+import { httpDate } from "./http-date.js";
+import type { IncomingRequest } from "./incoming-request.js";
+import { equalsLower } from "./passes/header-list.js";
+
+/** What a response needs of its connection. */
+export interface ResponseOwner {
+  readonly socket: Socket;
+  /** The connection closes after this response (berth is stopping, the request broke). */
+  readonly closing: boolean;
+  readonly keepAliveHeader: string;
+  /** Holds writes until the tick ends, so they leave together. */
+  corkForTick(): void;
+  responseEnded(res: ClientResponse): void;
+}
+
+/** RFC 9110 §5.6.2 token. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What node:http refuses in a field value too: controls other than HTAB. */
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * Events: 'close' when the connection ends before the response does, 'drain' when the socket
+ * took what a write() returning false had buffered.
+ */
+export class ClientResponse extends EventEmitter {
+  statusCode = 200;
+  /** The head was written (it may still sit in the corked socket until the tick ends). */
+  headersSent = false;
+  finished = false;
+  /** The request id of the exchange answering, for an answer the connection makes itself. */
+  requestId: string | undefined;
+  keepAlive = false;
+  readonly req: IncomingRequest;
+  readonly #owner: ResponseOwner;
+  #hasBody = true;
+  #chunked = false;
+  #trailers = "";
+
+  constructor(req: IncomingRequest, owner: ResponseOwner) {
+    super();
+    this.req = req;
+    this.#owner = owner;
+  }
+
+  get destroyed(): boolean {
+    return this.#owner.socket.destroyed;
+  }
+
+  /**
+   * Writes the head. `headers` as name, value, name, value…; hop-by-hop fields are the caller's to
+   * have removed. Throws for a name or value that may not be sent, before anything is written.
+   */
+  writeHead(status: number, reason: string | undefined, headers: readonly string[]): void {
+    if (this.headersSent) throw new Error("the response head was already written");
+    const req = this.req;
+    let text = `HTTP/1.1 ${status} ${reason ?? STATUS_CODES[status] ?? ""}\r\n`;
+    let length = false;
+    let date = false;
+    let close = false;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      const value = headers[i + 1]!;
+      if (!TOKEN.test(name)) throw new TypeError(`invalid response header name: ${JSON.stringify(name)}`);
+      if (BAD_VALUE.test(value)) throw new TypeError(`invalid value in response header ${name}`);
+      const first = name.charCodeAt(0) | 0x20;
+      if (first === 0x63 /* c */) {
+        if (equalsLower(name, "content-length")) length = true;
+        else if (equalsLower(name, "connection")) {
+          if (value.toLowerCase().includes("close")) close = true;
+          else continue; // berth decides whether the connection is kept
+        }
+      } else if (first === 0x64 /* d */ && equalsLower(name, "date")) date = true;
+      text += `${name}: ${value}\r\n`;
+    }
+    this.#hasBody = req.method !== "HEAD" && status !== 204 && status !== 304 && status >= 200;
+    let keepAlive = req.keepAlive && !close && !this.#owner.closing;
+    if (!length && this.#hasBody) {
+      if (req.httpVersionMinor >= 1 && req.httpVersionMajor === 1) {
+        this.#chunked = true;
+        text += "Transfer-Encoding: chunked\r\n";
+      } else keepAlive = false; // the body ends with the connection
+    }
+    if (!date) text += `Date: ${httpDate()}\r\n`;
+    text += keepAlive ? this.#owner.keepAliveHeader : "Connection: close\r\n";
+    this.keepAlive = keepAlive;
+    this.statusCode = status;
+    this.headersSent = true;
+    const owner = this.#owner;
+    owner.corkForTick();
+    owner.socket.write(`${text}\r\n`, "latin1");
+  }
+
+  /** Returns false when the socket buffers more than it should: wait for 'drain'. */
+  write(chunk: Buffer | string): boolean {
+    const socket = this.#owner.socket;
+    if (!this.#hasBody || chunk.length === 0 || this.finished || socket.destroyed) return true;
+    this.#owner.corkForTick();
+    if (!this.#chunked) return socket.write(chunk);
+    const size = typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
+    socket.write(`${size.toString(16)}\r\n`, "latin1");
+    socket.write(chunk);
+    return socket.write("\r\n", "latin1");
+  }
+
+  /** Trailer fields after a chunked body; none can follow a body of known length. */
+  addTrailers(pairs: readonly [string, string][]): void {
+    for (const [name, value] of pairs) {
+      if (TOKEN.test(name) && !BAD_VALUE.test(value)) this.#trailers += `${name}: ${value}\r\n`;
+    }
+  }
+
+  end(body?: string): void {
+    if (this.finished) return;
+    if (!this.headersSent) this.writeHead(this.statusCode, undefined, []);
+    if (body !== undefined) this.write(body);
+    this.finished = true;
+    if (this.#chunked && !this.#owner.socket.destroyed) {
+      this.#owner.corkForTick();
+      this.#owner.socket.write(`0\r\n${this.#trailers}\r\n`, "latin1");
+    }
+    this.#owner.responseEnded(this);
+  }
+
+  /** Cuts the connection: a client must not take a broken response for a whole one. */
+  destroy(): void {
+    this.#owner.socket.destroy();
+  }
+}
