@@ -19,6 +19,7 @@ import { type ClientPeer, IncomingRequest, RequestBody } from "./incoming-reques
 import {
   HTTPParser,
   K_ON_BODY,
+  K_ON_EXECUTE,
   K_ON_HEADERS,
   K_ON_HEADERS_COMPLETE,
   K_ON_MESSAGE_BEGIN,
@@ -49,10 +50,29 @@ const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
 /** llhttp: a kOnHeadersComplete return of 2 means "upgrade: no body, stop after the head". */
 const AFTER_HEAD_UPGRADE = 2;
 
+/** What node:http itself uses of a socket's libuv handle to let the parser read it directly. */
+interface StreamHandle {
+  isStreamBase?: boolean;
+  _consumed?: boolean;
+  reading: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+type HandledSocket = Socket & { _handle: StreamHandle | null; _unrefTimer(): void };
+
+function closeParser(parser: Parser): void {
+  parser.close();
+}
+
 export class ClientConnection implements ResponseOwner {
   readonly socket: Socket;
   readonly keepAliveHeader: string;
   readonly #parser: Parser;
+  /**
+   * The parser reads the socket's handle itself, in C++ (as node:http does): no Buffer and no
+   * 'data' event per read. Null when the socket has no such handle.
+   */
+  readonly #handle: StreamHandle | null = null;
   readonly #limits: ClientLimits;
   readonly #handlers: ConnectionHandlers;
   readonly #peer: ClientPeer;
@@ -75,7 +95,6 @@ export class ClientConnection implements ResponseOwner {
   /** The parser met an error or the socket left: nothing more is parsed. */
   #parserDone = false;
   #closed = false;
-  #corked = false;
   /** When the head being received began, and the whole request; 0: none being received. */
   #headSince: number;
   #requestSince = 0;
@@ -97,7 +116,13 @@ export class ClientConnection implements ResponseOwner {
     parser[K_ON_MESSAGE_COMPLETE] = this.#onMessageComplete;
     this.#parser = parser;
     this.#setTimer(limits.idleTimeoutMs);
-    socket.on("data", this.#onData);
+    const handle = (socket as HandledSocket)._handle;
+    if (handle?.isStreamBase && !handle._consumed) {
+      handle._consumed = true;
+      this.#handle = handle;
+      parser[K_ON_EXECUTE] = this.#onExecute;
+      parser.consume(handle);
+    } else socket.on("data", this.#onData);
     socket.on("drain", this.#onDrain);
     socket.on("timeout", this.#onTimeout);
     socket.on("end", this.#onEnd);
@@ -129,18 +154,6 @@ export class ClientConnection implements ResponseOwner {
     }
   }
 
-  corkForTick(): void {
-    if (this.#corked) return;
-    this.#corked = true;
-    this.socket.cork();
-    process.nextTick(uncork, this);
-  }
-
-  uncork(): void {
-    this.#corked = false;
-    this.socket.uncork();
-  }
-
   bodyWanted(): void {
     if (!this.#bodyFull) return;
     this.#bodyFull = false;
@@ -168,25 +181,32 @@ export class ClientConnection implements ResponseOwner {
   }
 
   readonly #onData = (data: Buffer): void => {
-    if (this.#parserDone) return;
-    const parsed = this.#parser.execute(data);
-    if (typeof parsed !== "number") {
-      this.#broke(parsed.code ?? "HPE_INTERNAL");
+    if (!this.#parserDone) this.#parsed(this.#parser.execute(data), data);
+  };
+
+  /** The parser read and parsed the socket's latest bytes itself. */
+  readonly #onExecute = (result: ReturnType<Parser["execute"]>): void => {
+    // A read is activity: what 'data' would have told the socket's idle timer.
+    (this.socket as HandledSocket)._unrefTimer();
+    if (!this.#parserDone) this.#parsed(result, undefined);
+  };
+
+  #parsed(result: ReturnType<Parser["execute"]>, data: Buffer | undefined): void {
+    if (typeof result !== "number") {
+      this.#broke(result.code ?? "HPE_INTERNAL");
       this.advance();
       return;
     }
     const last = this.#queue[this.#queue.length - 1];
     if (last?.upgrade && this.#upgradeHead === undefined) {
       // llhttp stopped after the upgrade's head: the rest is the new protocol's.
-      this.#upgradeHead = data.subarray(parsed);
+      this.#upgradeHead = (data ?? this.#parser.getCurrentBuffer()).subarray(result);
       this.#parserDone = true;
-      this.#reading = false;
-      this.socket.off("data", this.#onData);
-      this.socket.pause();
+      this.#updateReading();
     }
     this.advance();
     this.#updateReading();
-  };
+  }
 
   readonly #onMessageBegin = (): void => {
     const now = Date.now();
@@ -323,6 +343,16 @@ export class ClientConnection implements ResponseOwner {
   #leave(): void {
     const socket = this.socket;
     this.#setTimer(0);
+    const handle = this.#handle;
+    if (handle !== null) {
+      // The socket's stream reads the handle again: what it reads now is the new protocol's.
+      this.#parser.unconsume();
+      handle._consumed = false;
+      if (!socket.destroyed && !handle.reading) {
+        handle.reading = true;
+        handle.readStart();
+      }
+    }
     socket.off("data", this.#onData);
     socket.off("drain", this.#onDrain);
     socket.off("timeout", this.#onTimeout);
@@ -342,8 +372,16 @@ export class ClientConnection implements ResponseOwner {
     const read = !this.#parserDone && !this.#bodyFull && this.#queue.length <= 1;
     if (read === this.#reading) return;
     this.#reading = read;
-    if (read) this.socket.resume();
-    else this.socket.pause();
+    const handle = this.#handle;
+    if (handle === null) {
+      if (read) this.socket.resume();
+      else this.socket.pause();
+    } else if (!this.socket.destroyed) {
+      // The socket's own flag too, so that its stream starts reading again once it is given away.
+      handle.reading = read;
+      if (read) handle.readStart();
+      else handle.readStop();
+    }
   }
 
   #setTimer(ms: number): void {
@@ -384,13 +422,10 @@ export class ClientConnection implements ResponseOwner {
     if (this.#closed) return;
     this.#closed = true;
     this.#parserDone = true;
-    this.#parser.close();
+    // Not from inside the parser's own callbacks (node:http waits the same way).
+    setImmediate(closeParser, this.#parser);
     this.#handlers.closed(this);
   }
-}
-
-function uncork(connection: ClientConnection): void {
-  connection.uncork();
 }
 
 function advance(connection: ClientConnection): void {

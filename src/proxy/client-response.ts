@@ -1,6 +1,7 @@
 // The response to one client request, written straight to the connection's socket: the head is
-// serialized once into a string, and head, body and end leave in one write syscall when they come
-// in the same tick (the connection corks the socket until the tick ends). The framing is berth's:
+// serialized once into a string, and what is written in one tick (head, body, end) is gathered and
+// leaves in one socket write, one syscall, at the end of the tick or as soon as 16 KiB are
+// waiting; a head with no body yet (server-sent events) leaves at the end of its tick. The framing is berth's:
 // the upstream's Content-Length is kept, otherwise an HTTP/1.1 client gets chunked encoding and
 // an HTTP/1.0 one a body that ends with the connection.
 import { EventEmitter } from "node:events";
@@ -16,8 +17,6 @@ export interface ResponseOwner {
   /** The connection closes after this response (berth is stopping, the request broke). */
   readonly closing: boolean;
   readonly keepAliveHeader: string;
-  /** Holds writes until the tick ends, so they leave together. */
-  corkForTick(): void;
   responseEnded(res: ClientResponse): void;
 }
 
@@ -25,6 +24,12 @@ export interface ResponseOwner {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What node:http refuses in a field value too: controls other than HTAB. */
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** Gathered output beyond this goes out at once, and a write says whether the socket wants a pause. */
+const GATHER_BYTES = 16 * 1024;
+
+function flushAtTickEnd(res: ClientResponse): void {
+  res.flush();
+}
 
 /**
  * Events: 'close' when the connection ends before the response does, 'drain' when the socket
@@ -43,6 +48,9 @@ export class ClientResponse extends EventEmitter {
   #hasBody = true;
   #chunked = false;
   #trailers = "";
+  /** Output gathered this tick: latin1 strings (heads, chunk sizes) and body buffers. */
+  #parts: (string | Buffer)[] = [];
+  #partsBytes = 0;
 
   constructor(req: IncomingRequest, owner: ResponseOwner) {
     super();
@@ -93,21 +101,45 @@ export class ClientResponse extends EventEmitter {
     this.keepAlive = keepAlive;
     this.statusCode = status;
     this.headersSent = true;
-    const owner = this.#owner;
-    owner.corkForTick();
-    owner.socket.write(`${text}\r\n`, "latin1");
+    this.#gather(`${text}\r\n`);
   }
 
   /** Returns false when the socket buffers more than it should: wait for 'drain'. */
   write(chunk: Buffer | string): boolean {
+    if (!this.#hasBody || chunk.length === 0 || this.finished || this.#owner.socket.destroyed) return true;
+    const body = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    if (this.#chunked) {
+      this.#gather(`${body.length.toString(16)}\r\n`);
+      this.#gather(body);
+      this.#gather("\r\n");
+    } else this.#gather(body);
+    return this.#partsBytes < GATHER_BYTES || this.flush();
+  }
+
+  #gather(part: string | Buffer): void {
+    if (this.#parts.length === 0) process.nextTick(flushAtTickEnd, this);
+    this.#parts.push(part);
+    this.#partsBytes += part.length;
+  }
+
+  /** Writes what was gathered, in one write; false when the socket asks for a pause. */
+  flush(): boolean {
+    const parts = this.#parts;
+    if (parts.length === 0) return true;
     const socket = this.#owner.socket;
-    if (!this.#hasBody || chunk.length === 0 || this.finished || socket.destroyed) return true;
-    this.#owner.corkForTick();
-    if (!this.#chunked) return socket.write(chunk);
-    const size = typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
-    socket.write(`${size.toString(16)}\r\n`, "latin1");
-    socket.write(chunk);
-    return socket.write("\r\n", "latin1");
+    let out: string | Buffer;
+    if (parts.length === 1) out = parts[0]!;
+    else {
+      out = Buffer.allocUnsafe(this.#partsBytes);
+      let at = 0;
+      for (const part of parts) {
+        at += typeof part === "string" ? out.write(part, at, "latin1") : part.copy(out, at);
+      }
+    }
+    this.#parts = [];
+    this.#partsBytes = 0;
+    if (socket.destroyed) return false;
+    return typeof out === "string" ? socket.write(out, "latin1") : socket.write(out);
   }
 
   /** Trailer fields after a chunked body; none can follow a body of known length. */
@@ -122,10 +154,8 @@ export class ClientResponse extends EventEmitter {
     if (!this.headersSent) this.writeHead(this.statusCode, undefined, []);
     if (body !== undefined) this.write(body);
     this.finished = true;
-    if (this.#chunked && !this.#owner.socket.destroyed) {
-      this.#owner.corkForTick();
-      this.#owner.socket.write(`0\r\n${this.#trailers}\r\n`, "latin1");
-    }
+    if (this.#chunked) this.#gather(`0\r\n${this.#trailers}\r\n`);
+    this.flush();
     this.#owner.responseEnded(this);
   }
 

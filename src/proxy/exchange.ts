@@ -6,7 +6,7 @@
 import type { AccessLog } from "./access-log.js";
 import type { ClientResponse } from "./client-response.js";
 import { type Exchange, logExchange, reportAnswer, reportExchange, startExchange } from "./exchange-log.js";
-import { attempt } from "./forward.js";
+import { type AttemptResult, attempt } from "./forward.js";
 import type { InFlight } from "./in-flight.js";
 import type { IncomingRequest } from "./incoming-request.js";
 import { publicOrigin } from "./passes/reverse-rewrite.js";
@@ -15,6 +15,7 @@ import { errorAnswer, type ProxyFailure, sendError } from "./proxy-error.js";
 import { type RequestHead, readRequestHead } from "./request-head.js";
 import type { Router } from "./router.js";
 import { type NextTarget, TargetChooser } from "./target-chooser.js";
+import type { Target } from "./upstream.js";
 import type { UpstreamPools } from "./upstream-pools.js";
 
 export interface ListenerContext {
@@ -57,72 +58,129 @@ export function serveRequest(ctx: ListenerContext, req: IncomingRequest, res: Cl
     fail(ctx, x, res, prepared.failure);
     return;
   }
-  forwardWithRetries(ctx, x, res, prepared.head).catch((error: Error) => {
-    // A defect, not a condition: answer what can be answered, never take berth down.
-    reportExchange(ctx, x, 500, `berth failed: ${error.stack ?? error.message}`);
-    if (!res.headersSent)
-      sendError(res, errorAnswer({ kind: "broken", detail: "internal error" }), x.requestId);
-    else res.destroy();
-    finish(ctx, x, 500, 0);
-  });
+  new Forwarding(ctx, x, res, prepared.head).next();
 }
 
-async function forwardWithRetries(ctx: ListenerContext, x: Exchange, res: ClientResponse, head: RequestHead) {
-  const req = x.req;
-  const { route, body } = head;
-  const backend = route.backend;
-  const method = req.method;
-  const timeouts = route.config.timeouts;
-  const rewriteBase = { publicOrigin: publicOrigin("http", head.publicHost), prefix: route.prefix };
-  const chooser = new TargetChooser(backend, head.size, () => {
-    const abort = new AbortController();
-    res.once("close", () => abort.abort());
-    return abort.signal;
-  });
+/**
+ * The attempts of one request, as callbacks rather than an async function: a request whose first
+ * instance is ready and answers costs no promise and no microtask.
+ */
+class Forwarding {
+  readonly #ctx: ListenerContext;
+  readonly #x: Exchange;
+  readonly #res: ClientResponse;
+  readonly #head: RequestHead;
+  readonly #chooser: TargetChooser;
+  #target: Target | undefined;
 
-  for (;;) {
-    // Most requests find an instance ready: no await, no turn of the event loop for them.
-    const ready = chooser.now();
-    const next: NextTarget = ready ? { kind: "target", target: ready } : await chooser.next();
-    // The client left, or the server answered it itself (a malformed body: see proxy-server.ts).
-    if (next.kind === "cancelled" || res.destroyed) {
-      return finish(ctx, x, res.headersSent ? res.statusCode : 499, 0);
-    }
-    if (next.kind === "failure") return fail(ctx, x, res, next.failure);
-    const target = next.target;
-    x.instance = target.instance;
-    backend.acquire(target);
-    let result: Awaited<ReturnType<typeof attempt>>;
+  constructor(ctx: ListenerContext, x: Exchange, res: ClientResponse, head: RequestHead) {
+    this.#ctx = ctx;
+    this.#x = x;
+    this.#res = res;
+    this.#head = head;
+    this.#chooser = new TargetChooser(head.route.backend, head.size, () => {
+      const abort = new AbortController();
+      res.once("close", () => abort.abort());
+      return abort.signal;
+    });
+  }
+
+  next(): void {
     try {
-      result = await attempt(ctx.pools.get(target, timeouts.connectMs), {
-        req,
+      const ready = this.#chooser.now();
+      if (ready !== undefined) this.#send(ready);
+      else this.#chooser.next().then(this.#onNext, this.#onDefect);
+    } catch (error) {
+      this.#onDefect(error as Error);
+    }
+  }
+
+  readonly #onNext = (next: NextTarget): void => {
+    try {
+      const res = this.#res;
+      // The client left, or the connection answered it itself (a malformed body).
+      if (next.kind === "cancelled" || res.destroyed) {
+        finish(this.#ctx, this.#x, res.headersSent ? res.statusCode : 499, 0);
+      } else if (next.kind === "failure") fail(this.#ctx, this.#x, res, next.failure);
+      else this.#send(next.target);
+    } catch (error) {
+      this.#onDefect(error as Error);
+    }
+  };
+
+  #send(target: Target): void {
+    const res = this.#res;
+    if (res.destroyed) {
+      finish(this.#ctx, this.#x, res.headersSent ? res.statusCode : 499, 0);
+      return;
+    }
+    const head = this.#head;
+    const { route, body } = head;
+    const timeouts = route.config.timeouts;
+    this.#x.instance = target.instance;
+    this.#target = target;
+    route.backend.acquire(target);
+    attempt(
+      this.#ctx.pools.get(target, timeouts.connectMs),
+      {
+        req: this.#x.req,
         res,
-        method,
+        method: this.#x.req.method,
         path: head.path,
         headers: head.headers,
         body,
         headersTimeoutMs: timeouts.responseHeaderMs,
         bodyTimeoutMs: timeouts.idleMs,
-        rewrite: { upstream: backend.origins(target), ...rewriteBase },
+        rewrite: {
+          upstream: route.backend.origins(target),
+          publicOrigin: publicOrigin("http", head.publicHost),
+          prefix: route.prefix,
+        },
         responseOps: route.responseOps,
-      });
-    } finally {
-      backend.release(target);
-    }
-    if (result.kind === "answered") {
-      // 499 with a head already out: the server answered a malformed body itself, then closed.
-      const status = result.status === 499 && res.headersSent ? res.statusCode : result.status;
-      if (result.cut !== undefined) {
-        reportExchange(ctx, x, status, `response cut off after ${result.bytes} bytes: ${result.cut}`);
-      }
-      return finish(ctx, x, status, result.bytes);
-    }
-    // Nothing sent (refused, or the connection was never made): safe to send anywhere. Sent, with
-    // no response: only what may be repeated, and what there is no body of to replay.
-    const replayable =
-      !body?.readableDidRead &&
-      (!result.sent || (body === null && IDEMPOTENT.has(method) && result.failure.kind !== "timeout"));
-    if (!chooser.failed(target, result.failure, result.sent, replayable))
-      return fail(ctx, x, res, result.failure);
+      },
+      this.#onResult,
+    );
   }
+
+  readonly #onResult = (result: AttemptResult): void => {
+    const ctx = this.#ctx;
+    const x = this.#x;
+    const res = this.#res;
+    const target = this.#target!;
+    try {
+      this.#head.route.backend.release(target);
+      if (result.kind === "answered") {
+        // 499 with a head already out: the connection answered a malformed body itself, then closed.
+        const status = result.status === 499 && res.headersSent ? res.statusCode : result.status;
+        if (result.cut !== undefined) {
+          reportExchange(ctx, x, status, `response cut off after ${result.bytes} bytes: ${result.cut}`);
+        }
+        finish(ctx, x, status, result.bytes);
+        return;
+      }
+      // Nothing sent (refused, or the connection was never made): safe to send anywhere. Sent,
+      // with no response: only what may be repeated, and what there is no body of to replay.
+      const body = this.#head.body;
+      const replayable =
+        !body?.readableDidRead &&
+        (!result.sent ||
+          (body === null && IDEMPOTENT.has(x.req.method) && result.failure.kind !== "timeout"));
+      if (this.#chooser.failed(target, result.failure, result.sent, replayable)) this.next();
+      else fail(ctx, x, res, result.failure);
+    } catch (error) {
+      this.#onDefect(error as Error);
+    }
+  };
+
+  /** A defect, not a condition: answer what can be answered, never take berth down. */
+  readonly #onDefect = (error: Error): void => {
+    const ctx = this.#ctx;
+    const x = this.#x;
+    const res = this.#res;
+    reportExchange(ctx, x, 500, `berth failed: ${error.stack ?? error.message}`);
+    if (!res.headersSent)
+      sendError(res, errorAnswer({ kind: "broken", detail: "internal error" }), x.requestId);
+    else res.destroy();
+    finish(ctx, x, 500, 0);
+  };
 }

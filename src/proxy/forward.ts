@@ -202,27 +202,27 @@ class Attempt implements UpstreamHandler {
     res[kAttempt] = undefined;
     res.off("close", onClientClose);
     res.off("drain", onClientDrain);
-    this.#done(result);
+    // A failure may mean another attempt: made once the failing connection's callbacks are over.
+    if (result.kind === "failed") process.nextTick(this.#done, result);
+    else this.#done(result);
   }
 }
 
-/** Forwards once through `dispatcher`; resolves however it ends (never rejects). */
-export function attempt(pool: UpstreamPool, r: AttemptRequest): Promise<AttemptResult> {
-  return new Promise((resolve) => {
-    const handler = new Attempt(r, resolve);
-    const res = r.res as Response;
-    res[kAttempt] = handler;
-    res.on("close", onClientClose);
-    pool.dispatch(
-      {
-        path: r.path,
-        method: r.method,
-        headers: r.headers,
-        body: r.body,
-        headersTimeout: r.headersTimeoutMs,
-        bodyTimeout: r.bodyTimeoutMs,
-      },
-      handler,
-    );
-  });
+/** Forwards once through `pool`; `done` is told however it ends. */
+export function attempt(pool: UpstreamPool, r: AttemptRequest, done: (result: AttemptResult) => void): void {
+  const handler = new Attempt(r, done);
+  const res = r.res as Response;
+  res[kAttempt] = handler;
+  res.on("close", onClientClose);
+  pool.dispatch(
+    {
+      path: r.path,
+      method: r.method,
+      headers: r.headers,
+      body: r.body,
+      headersTimeout: r.headersTimeoutMs,
+      bodyTimeout: r.bodyTimeoutMs,
+    },
+    handler,
+  );
 }

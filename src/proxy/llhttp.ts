@@ -9,6 +9,11 @@ export interface Parser {
   /** Bytes parsed, or an Error with `code` (HPE_…) and `bytesParsed`. */
   execute(data: Buffer): number | (Error & { code?: string; bytesParsed?: number });
   finish(): (Error & { code?: string }) | undefined;
+  /** Reads a socket's libuv handle directly; results go to the kOnExecute callback. */
+  consume(handle: object): void;
+  unconsume(): void;
+  /** A copy of the bytes of the read being parsed (consume mode). */
+  getCurrentBuffer(): Buffer;
   close(): void;
   [callback: number]: unknown;
 }
@@ -22,6 +27,7 @@ interface ParserBinding {
   kOnBody: number;
   kOnMessageComplete: number;
   kOnMessageBegin: number;
+  kOnExecute: number;
 }
 
 const common = createRequire(import.meta.url)("_http_common") as {
@@ -37,3 +43,4 @@ export const K_ON_HEADERS_COMPLETE = HTTPParser.kOnHeadersComplete;
 export const K_ON_BODY = HTTPParser.kOnBody;
 export const K_ON_MESSAGE_COMPLETE = HTTPParser.kOnMessageComplete;
 export const K_ON_MESSAGE_BEGIN = HTTPParser.kOnMessageBegin;
+export const K_ON_EXECUTE = HTTPParser.kOnExecute;
