@@ -16,6 +16,7 @@ import type { Socket } from "node:net";
 import type { ClientLimits } from "../config/config.js";
 import { ClientResponse, type ResponseOwner } from "./client-response.js";
 import { type ClientPeer, IncomingRequest, RequestBody } from "./incoming-request.js";
+import { lingerOn } from "./lingering-close.js";
 import {
   HTTPParser,
   K_ON_BODY,
@@ -94,11 +95,14 @@ export class ClientConnection implements ResponseOwner {
   #reading = true;
   /** The parser met an error or the socket left: nothing more is parsed. */
   #parserDone = false;
+  /** Answered for the last time: reads are thrown away until the client closes (lingering-close.ts). */
+  #lingering = false;
   #closed = false;
   /** When the head being received began, and the whole request; 0: none being received. */
   #headSince: number;
   #requestSince = 0;
-  #timerMs = -1;
+  /** Since when the connection waits for its next request (keep-alive); 0: not waiting. */
+  #idleSince = 0;
 
   constructor(socket: Socket, peer: ClientPeer, limits: ClientLimits, handlers: ConnectionHandlers) {
     this.socket = socket;
@@ -115,7 +119,9 @@ export class ClientConnection implements ResponseOwner {
     parser[K_ON_BODY] = this.#onBody;
     parser[K_ON_MESSAGE_COMPLETE] = this.#onMessageComplete;
     this.#parser = parser;
-    this.#setTimer(limits.idleTimeoutMs);
+    // The socket's own timer: no byte either way for this long. Keep-alive and the head and
+    // request timeouts are checked on the server's beat instead: no timer churn per request.
+    socket.setTimeout(limits.idleTimeoutMs);
     const handle = (socket as HandledSocket)._handle;
     if (handle?.isStreamBase && !handle._consumed) {
       handle._consumed = true;
@@ -138,12 +144,16 @@ export class ClientConnection implements ResponseOwner {
   /** Ends the connection after the response in flight; an idle one at once. */
   closeWhenIdle(): void {
     this.closing = true;
-    if (this.idle) this.socket.end();
+    if (this.idle) this.#endLingering();
   }
 
-  /** The server's beat: the head and request timeouts. */
+  /** The server's beat: the keep-alive, head and request timeouts. */
   checkTimeouts(now: number): void {
     const limits = this.#limits;
+    if (this.#idleSince !== 0 && now - this.#idleSince > limits.keepAliveTimeoutMs) {
+      this.socket.destroy();
+      return;
+    }
     if (
       (this.#headSince !== 0 && now - this.#headSince > limits.headerTimeoutMs) ||
       (this.#requestSince !== 0 && now - this.#requestSince > limits.requestTimeoutMs)
@@ -166,7 +176,7 @@ export class ClientConnection implements ResponseOwner {
     const req = this.#queue.shift()!;
     if (!res.keepAlive || this.closing) {
       this.#dropQueued();
-      this.socket.end();
+      this.#endLingering();
       return;
     }
     // Answered before its body was read (an early answer from the upstream): read the rest away.
@@ -174,8 +184,8 @@ export class ClientConnection implements ResponseOwner {
     if (this.#queue.length > 0) {
       // Not from inside the upstream's callbacks that ended this response.
       process.nextTick(advance, this);
-    } else {
-      this.#setTimer(this.#limits.keepAliveTimeoutMs);
+    } else if (!this.#inMessage) {
+      this.#idleSince = Date.now();
     }
     this.#updateReading();
   }
@@ -213,7 +223,7 @@ export class ClientConnection implements ResponseOwner {
     this.#inMessage = true;
     this.#headSince = now;
     this.#requestSince = now;
-    if (this.#queue.length === 0) this.#setTimer(this.#limits.idleTimeoutMs);
+    this.#idleSince = 0;
   };
 
   readonly #onHeaderLines = (lines: string[], url: string): void => {
@@ -336,13 +346,30 @@ export class ClientConnection implements ResponseOwner {
     // Whole requests before the error are answered first (never written into); then it closes.
     if (this.#queue.length > 0) return;
     if (!this.socket.writable) this.socket.destroy();
-    else this.#handlers.clientError(code, this.socket, parsing ?? undefined);
+    else {
+      this.#handlers.clientError(code, this.socket, parsing ?? undefined);
+      this.#linger();
+    }
+  }
+
+  #endLingering(): void {
+    this.socket.end();
+    this.#linger();
+  }
+
+  #linger(): void {
+    if (this.#lingering) return;
+    this.#lingering = true;
+    this.#parserDone = true;
+    lingerOn(this.socket);
+    this.#updateReading();
   }
 
   /** The connection leaves HTTP (an upgrade): no more of berth's listeners or timers on it. */
   #leave(): void {
     const socket = this.socket;
-    this.#setTimer(0);
+    this.#idleSince = 0;
+    socket.setTimeout(0);
     const handle = this.#handle;
     if (handle !== null) {
       // The socket's stream reads the handle again: what it reads now is the new protocol's.
@@ -369,7 +396,7 @@ export class ClientConnection implements ResponseOwner {
   }
 
   #updateReading(): void {
-    const read = !this.#parserDone && !this.#bodyFull && this.#queue.length <= 1;
+    const read = this.#lingering || (!this.#parserDone && !this.#bodyFull && this.#queue.length <= 1);
     if (read === this.#reading) return;
     this.#reading = read;
     const handle = this.#handle;
@@ -384,14 +411,8 @@ export class ClientConnection implements ResponseOwner {
     }
   }
 
-  #setTimer(ms: number): void {
-    if (ms === this.#timerMs) return;
-    this.#timerMs = ms;
-    this.socket.setTimeout(ms);
-  }
-
   readonly #onDrain = (): void => {
-    this.#response?.emit("drain");
+    this.#response?.writer?.drained();
   };
 
   readonly #onTimeout = (): void => {
@@ -414,7 +435,7 @@ export class ClientConnection implements ResponseOwner {
     for (const req of this.#queue.splice(0)) {
       if (!req.complete) req.body?.destroy(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
     }
-    if (res !== null && !res.finished) res.emit("close");
+    if (res !== null && !res.finished) res.clientClosed();
     this.#finish();
   };
 

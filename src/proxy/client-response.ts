@@ -4,7 +4,6 @@
 // waiting; a head with no body yet (server-sent events) leaves at the end of its tick. The framing is berth's:
 // the upstream's Content-Length is kept, otherwise an HTTP/1.1 client gets chunked encoding and
 // an HTTP/1.0 one a body that ends with the connection.
-import { EventEmitter } from "node:events";
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import { httpDate } from "./http-date.js";
@@ -31,11 +30,15 @@ function flushAtTickEnd(res: ClientResponse): void {
   res.flush();
 }
 
-/**
- * Events: 'close' when the connection ends before the response does, 'drain' when the socket
- * took what a write() returning false had buffered.
- */
-export class ClientResponse extends EventEmitter {
+/** Who writes the response: told when the client goes, and when the socket wants more. */
+export interface ResponseWriter {
+  /** The connection ended before the response did. */
+  clientClosed(): void;
+  /** The socket took what a write() returning false had buffered. */
+  drained(): void;
+}
+
+export class ClientResponse {
   statusCode = 200;
   /** The head was written (it may still sit in the corked socket until the tick ends). */
   headersSent = false;
@@ -43,6 +46,10 @@ export class ClientResponse extends EventEmitter {
   /** The request id of the exchange answering, for an answer the connection makes itself. */
   requestId: string | undefined;
   keepAlive = false;
+  /** The forwarding attempt writing this response, if one is. */
+  writer: ResponseWriter | undefined;
+  /** Others to tell when the client goes (a request waiting in a HoldQueue). */
+  #closeListeners: (() => void)[] | undefined;
   readonly req: IncomingRequest;
   readonly #owner: ResponseOwner;
   #hasBody = true;
@@ -53,13 +60,25 @@ export class ClientResponse extends EventEmitter {
   #partsBytes = 0;
 
   constructor(req: IncomingRequest, owner: ResponseOwner) {
-    super();
     this.req = req;
     this.#owner = owner;
   }
 
   get destroyed(): boolean {
     return this.#owner.socket.destroyed;
+  }
+
+  onClose(listener: () => void): void {
+    this.#closeListeners ??= [];
+    this.#closeListeners.push(listener);
+  }
+
+  /** The connection's word that the client went before the response was whole. */
+  clientClosed(): void {
+    this.writer?.clientClosed();
+    const listeners = this.#closeListeners;
+    this.#closeListeners = undefined;
+    if (listeners !== undefined) for (const listener of listeners) listener();
   }
 
   /**

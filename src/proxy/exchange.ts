@@ -80,7 +80,7 @@ class Forwarding {
     this.#head = head;
     this.#chooser = new TargetChooser(head.route.backend, head.size, () => {
       const abort = new AbortController();
-      res.once("close", () => abort.abort());
+      res.onClose(() => abort.abort());
       return abort.signal;
     });
   }

@@ -5,7 +5,7 @@
 // buffered whole. What the attempt could not do is returned for the caller to decide (retry,
 // or one error answer).
 
-import type { ClientResponse } from "./client-response.js";
+import type { ClientResponse, ResponseWriter } from "./client-response.js";
 import type { IncomingRequest, RequestBody } from "./incoming-request.js";
 import { HeaderList } from "./passes/header-list.js";
 import { applyResponsePasses } from "./passes/response-passes.js";
@@ -89,20 +89,7 @@ function classify(error: Error & { code?: string }, sent: boolean): ProxyFailure
   return { kind: "broken", detail: code ? `${code}: ${error.message}` : error.message };
 }
 
-/** The attempt in flight on a response: lets one shared listener serve every request. */
-const kAttempt = Symbol("berth.attempt");
-type Response = ClientResponse & { [kAttempt]?: Attempt | undefined };
-
-function onClientClose(this: Response): void {
-  this[kAttempt]?.clientClosed();
-}
-
-/** The client's socket took what was buffered: let the upstream send more. */
-function onClientDrain(this: Response): void {
-  this[kAttempt]?.resumeUpstream();
-}
-
-class Attempt implements UpstreamHandler {
+class Attempt implements UpstreamHandler, ResponseWriter {
   readonly #r: AttemptRequest;
   readonly #done: (result: AttemptResult) => void;
   #abort: ((reason?: Error) => void) | undefined;
@@ -124,7 +111,8 @@ class Attempt implements UpstreamHandler {
     this.#settle({ kind: "answered", status: this.#status || 499, bytes: this.#bytes });
   }
 
-  resumeUpstream(): void {
+  /** The client's socket took what was buffered: let the upstream send more. */
+  drained(): void {
     this.#resume?.();
   }
 
@@ -157,9 +145,7 @@ class Attempt implements UpstreamHandler {
 
   onData(chunk: Buffer): boolean {
     this.#bytes += chunk.length;
-    if (this.#r.res.write(chunk)) return true;
-    this.#r.res.once("drain", onClientDrain);
-    return false;
+    return this.#r.res.write(chunk);
   }
 
   onComplete(trailers: string[] | null): void {
@@ -198,10 +184,7 @@ class Attempt implements UpstreamHandler {
   #settle(result: AttemptResult): void {
     if (this.#settled) return;
     this.#settled = true;
-    const res = this.#r.res as Response;
-    res[kAttempt] = undefined;
-    res.off("close", onClientClose);
-    res.off("drain", onClientDrain);
+    if (this.#r.res.writer === this) this.#r.res.writer = undefined;
     // A failure may mean another attempt: made once the failing connection's callbacks are over.
     if (result.kind === "failed") process.nextTick(this.#done, result);
     else this.#done(result);
@@ -211,9 +194,7 @@ class Attempt implements UpstreamHandler {
 /** Forwards once through `pool`; `done` is told however it ends. */
 export function attempt(pool: UpstreamPool, r: AttemptRequest, done: (result: AttemptResult) => void): void {
   const handler = new Attempt(r, done);
-  const res = r.res as Response;
-  res[kAttempt] = handler;
-  res.on("close", onClientClose);
+  r.res.writer = handler;
   pool.dispatch(
     {
       path: r.path,

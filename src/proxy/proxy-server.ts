@@ -10,6 +10,7 @@ import { ClientConnection, type ConnectionHandlers } from "./client-connection.j
 import type { ClientResponse } from "./client-response.js";
 import { type ListenerContext, serveRequest } from "./exchange.js";
 import type { IncomingRequest } from "./incoming-request.js";
+import { endLingering } from "./lingering-close.js";
 import { clientAddress } from "./passes/forwarded.js";
 import {
   clientErrorFailure,
@@ -38,7 +39,7 @@ function refuseConnection(
 ): void {
   const requestId = nextRequestId();
   const head = req?.method === "HEAD";
-  socket.end(errorResponseText(answer, requestId, head));
+  endLingering(socket, errorResponseText(answer, requestId, head));
   const remote = socket.remoteAddress;
   context.accessLog?.write({
     at: Date.now(),
@@ -104,9 +105,10 @@ export class ProxyServer {
       if (a && typeof a === "object")
         bound.push(a.family === "IPv6" ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
     }
-    // The head and request timeouts are checked on a beat, as node:http does: the default 30 s
-    // would let a slowloris head live 40 s instead of 10.
-    const beatMs = Math.max(250, Math.min(1000, this.#limits.headerTimeoutMs / 2));
+    // The keep-alive, head and request timeouts are checked on a beat, as node:http checks the
+    // latter two: at most a second late, and sooner for short timeouts.
+    const { headerTimeoutMs, keepAliveTimeoutMs } = this.#limits;
+    const beatMs = Math.max(250, Math.min(1000, headerTimeoutMs / 2, keepAliveTimeoutMs / 2));
     this.#beat = setInterval(this.#checkTimeouts, beatMs).unref();
     return bound;
   }

@@ -5,11 +5,11 @@
 // with `Connection: close`, and nothing more the client sends reaches the upstream.
 import { type ClientRequest, type IncomingMessage, request } from "node:http";
 import type { Socket } from "node:net";
-import type { Duplex } from "node:stream";
 import type { Backend } from "./backends.js";
 import type { ListenerContext } from "./exchange.js";
 import { type Exchange, logExchange, reportAnswer, reportExchange, startExchange } from "./exchange-log.js";
 import type { IncomingRequest } from "./incoming-request.js";
+import { endLingering } from "./lingering-close.js";
 import { HeaderList } from "./passes/header-list.js";
 import { applyResponsePasses } from "./passes/response-passes.js";
 import { publicOrigin } from "./passes/reverse-rewrite.js";
@@ -94,17 +94,17 @@ function responseHead(response: IncomingMessage, headers: HeaderList): string {
   return `${text}\r\n`;
 }
 
-function refuse(ctx: ListenerContext, x: Exchange, client: Duplex, failure: ProxyFailure): void {
+function refuse(ctx: ListenerContext, x: Exchange, client: Socket, failure: ProxyFailure): void {
   const answer = errorAnswer(failure);
   reportAnswer(ctx, x, answer);
-  client.end(errorResponseText(answer, x.requestId, x.req.method === "HEAD"));
+  endLingering(client, errorResponseText(answer, x.requestId, x.req.method === "HEAD"));
   logExchange(ctx, x, answer.status, 0);
 }
 
 export async function serveUpgrade(
   ctx: ListenerContext,
   req: IncomingRequest,
-  client: Duplex,
+  client: Socket,
   early: Buffer,
 ) {
   const x = startExchange(req);
@@ -131,7 +131,7 @@ async function tunnel(
   ctx: ListenerContext,
   x: Exchange,
   req: IncomingRequest,
-  client: Duplex,
+  client: Socket,
   early: Buffer,
   switched: () => void,
 ) {
@@ -173,7 +173,7 @@ async function tunnel(
 async function join(
   ctx: ListenerContext,
   x: Exchange,
-  client: Duplex,
+  client: Socket,
   early: Buffer,
   switched: Extract<UpstreamOutcome, { kind: "switched" }>,
   idleMs: number,
@@ -214,7 +214,7 @@ async function join(
 async function relay(
   ctx: ListenerContext,
   x: Exchange,
-  client: Duplex,
+  client: Socket,
   head: RequestHead,
   backend: Backend,
   target: Target,
@@ -239,7 +239,7 @@ async function relay(
     if (x.req.method === "HEAD") response.resume();
     else response.pipe(client, { end: false });
   });
-  client.end();
+  endLingering(client);
   response.socket?.destroy();
   logExchange(ctx, x, response.statusCode ?? 502, bytes);
 }

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
-import http from "node:http";
 import net from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
+import { DEFAULT_PROXY } from "../../config/proxy-settings.js";
+import { ClientConnection } from "../client-connection.js";
+import type { ClientResponse } from "../client-response.js";
 import { checkFraming, type FramingInput } from "./framing.js";
 
 // ---------------------------------------------------------------------------------------------------
@@ -195,7 +197,8 @@ test("refuses special request targets that a reverse proxy does not serve", () =
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Replay of ../shared/corpora against a real node:http server whose 'request' handler calls checkFraming
+// Replay of ../shared/corpora against berth's own client connection (node's llhttp, strict) whose
+// request handler calls checkFraming, as the proxy's does
 // ---------------------------------------------------------------------------------------------------
 
 interface CorpusCase {
@@ -352,53 +355,67 @@ async function startServer() {
     }
     return record;
   };
-  // The options the proxy's front server uses: strict parser, default maxHeaderSize and requireHostHeader.
-  const server = http.createServer({ insecureHTTPParser: false }, (req, res) => {
-    const record = recordFor(req.socket);
-    record.requests++;
-    record.seen.push({ method: req.method ?? "", url: req.url ?? "" });
-    const verdict = checkFraming(req);
-    if (!verdict.ok) {
-      record.refusals.push(verdict.reason);
-      res.writeHead(verdict.status, { "content-type": "text/plain", connection: "close" });
-      res.end(`${verdict.reason}\n`);
-      return;
-    }
-    record.passed++;
-    record.inFlight++;
-    res.on("close", () => record.inFlight--);
-    let failed = false;
-    const fail = () => {
-      if (failed) return;
-      failed = true;
-      record.bodyErrors++;
-    };
-    req.on("error", fail);
-    req.on("aborted", fail);
-    req.on("end", () => {
-      if (failed) return;
-      record.completed++;
-      res.writeHead(200, { "content-type": "text/plain", "content-length": "3" });
-      res.end("ok\n");
-    });
-    req.resume();
-  });
-  // Registered after node's own listener, so by the time it runs node has aborted the request.
-  server.on("connection", (socket: net.Socket) => {
+  const answer = (res: ClientResponse, status: number, text: string) => {
+    res.writeHead(status, undefined, ["content-type", "text/plain", "content-length", String(text.length)]);
+    res.end(text);
+  };
+  // The proxy's front: a ClientConnection with berth's default limits, half-open sockets.
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     const record = recordFor(socket);
     record.closed = new Promise((resolve) => socket.once("close", () => resolve()));
-  });
-  server.on("clientError", (err: NodeJS.ErrnoException, socket: net.Socket) => {
-    const record = recordFor(socket);
-    record.clientErrors.push(err.code ?? err.message);
-    // Bytes after a request that ends the connection (HTTP/1.0 without keep-alive, Connection: close)
-    // are a parse error while that request is still being answered. Node's default handler answers 400
-    // and the real response is lost; the proxy must do what this does: ignore the extra bytes and let
-    // the in-flight response finish (node then closes the connection).
-    if (err.code === "HPE_CLOSED_CONNECTION" && record.inFlight > 0) return;
-    if (socket.writable)
-      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-    else socket.destroy();
+    const peer = { remoteAddress: "127.0.0.1", client: "127.0.0.1", localAddress: "127.0.0.1", localPort: 0 };
+    new ClientConnection(socket, peer, DEFAULT_PROXY.client, {
+      request: (req, res) => {
+        record.requests++;
+        record.seen.push({ method: req.method, url: req.url });
+        const verdict = checkFraming(req);
+        if (!verdict.ok) {
+          record.refusals.push(verdict.reason);
+          answer(res, verdict.status, `${verdict.reason}\n`);
+          return;
+        }
+        record.passed++;
+        const body = req.body;
+        if (body === null) {
+          record.completed++;
+          answer(res, 200, "ok\n");
+          return;
+        }
+        body.on("close", () => {
+          if (!body.readableEnded) record.bodyErrors++;
+        });
+        body.on("end", () => {
+          record.completed++;
+          answer(res, 200, "ok\n");
+        });
+        body.resume();
+      },
+      // berth refuses CONNECT; an Upgrade is answered as a request (no upstream here).
+      upgrade: (req, socket) => {
+        record.requests++;
+        record.seen.push({ method: req.method, url: req.url });
+        const verdict =
+          req.method === "CONNECT" ? { ok: false as const, reason: "CONNECT" } : checkFraming(req);
+        if (!verdict.ok) {
+          record.refusals.push(verdict.reason);
+          socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+          return;
+        }
+        record.passed++;
+        record.completed++;
+        socket.end("HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 3\r\n\r\nok\n");
+      },
+      clientError: (code, socket, _req, res) => {
+        record.clientErrors.push(code);
+        if (res === undefined) {
+          socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+        } else if (!res.headersSent) answer(res, 400, "bad\n");
+      },
+      report: (message) => {
+        throw new Error(message);
+      },
+      closed: () => {},
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
@@ -435,10 +452,13 @@ async function replay(port: number, records: Map<number, ServerRecord>, c: Corpu
   await new Promise((resolve) => setImmediate(resolve));
   const text = Buffer.concat(chunks).toString("latin1");
   const statuses = [...text.matchAll(/(?:^|\n)HTTP\/1\.[01] (\d{3}) /g)].map((m) => Number(m[1]));
-  return { statuses, server: records.get(localPort) ?? newRecord() };
+  const server = records.get(localPort) ?? newRecord();
+  // The next case's connection may get the same port.
+  records.delete(localPort);
+  return { statuses, server };
 }
 
-test("replays the HTTP/1.1 corpora against node:http + checkFraming", async (t) => {
+test("replays the HTTP/1.1 corpora against berth's client connection + checkFraming", async (t) => {
   if (!existsSync(CORPORA_DIR)) {
     t.skip(`corpora not found at ${CORPORA_DIR}: replay skipped`);
     return;
