@@ -26,6 +26,13 @@ const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** Gathered output beyond this goes out at once, and a write says whether the socket wants a pause. */
 const GATHER_BYTES = 16 * 1024;
 
+/** Up to this, gathered parts are copied into one buffer from node's pool; beyond, written corked. */
+const COPY_BYTES = 4 * 1024 - 1;
+
+function write(socket: Socket, part: string | Buffer): boolean {
+  return typeof part === "string" ? socket.write(part, "latin1") : socket.write(part);
+}
+
 function flushAtTickEnd(res: ClientResponse): void {
   res.flush();
 }
@@ -146,19 +153,24 @@ export class ClientResponse {
     const parts = this.#parts;
     if (parts.length === 0) return true;
     const socket = this.#owner.socket;
-    let out: string | Buffer;
-    if (parts.length === 1) out = parts[0]!;
-    else {
-      out = Buffer.allocUnsafe(this.#partsBytes);
-      let at = 0;
-      for (const part of parts) {
-        at += typeof part === "string" ? out.write(part, at, "latin1") : part.copy(out, at);
-      }
-    }
+    const bytes = this.#partsBytes;
     this.#parts = [];
     this.#partsBytes = 0;
     if (socket.destroyed) return false;
-    return typeof out === "string" ? socket.write(out, "latin1") : socket.write(out);
+    if (parts.length === 1) return write(socket, parts[0]!);
+    if (bytes > COPY_BYTES) {
+      // Large: no copy; corked, the parts still leave in one writev.
+      socket.cork();
+      for (const part of parts) write(socket, part);
+      socket.uncork();
+      return socket.writableLength < socket.writableHighWaterMark;
+    }
+    // Small (pooled, no allocation of its own): one buffer, one write.
+    const out = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (const part of parts)
+      at += typeof part === "string" ? out.write(part, at, "latin1") : part.copy(out, at);
+    return socket.write(out);
   }
 
   /** Trailer fields after a chunked body; none can follow a body of known length. */
