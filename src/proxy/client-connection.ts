@@ -1,5 +1,5 @@
 // One client connection, served without node:http: the socket's reads go straight into node's
-// own llhttp binding (the parser node:http uses, as strict), each request becomes a IncomingRequest
+// own llhttp binding (the parser node:http uses, as strict), each request becomes an IncomingRequest
 // and a ClientResponse that writes to the socket itself. That spares every request node:http's
 // IncomingMessage and ServerResponse streams, its timers and its header objects: an A/B of the two
 // builds here took berth's CPU per proxied request from 75 to 63 µs (bench/RESULTS.md).
