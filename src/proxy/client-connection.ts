@@ -77,8 +77,10 @@ export class ClientConnection implements ResponseOwner {
   readonly #limits: ClientLimits;
   readonly #handlers: ConnectionHandlers;
   readonly #peer: ClientPeer;
-  /** The connection ends after the response in flight (berth stops, or the parser broke). */
-  closing = false;
+  /** berth stops: each connection ends after the response in flight. */
+  #stopping = false;
+  /** The parser broke: the whole requests before the break are answered, then it ends. */
+  #closeWhenAnswered = false;
 
   /** Requests parsed and not yet answered; the first is being answered. */
   readonly #queue: IncomingRequest[] = [];
@@ -109,7 +111,7 @@ export class ClientConnection implements ResponseOwner {
     this.#peer = peer;
     this.#limits = limits;
     this.#handlers = handlers;
-    this.keepAliveHeader = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(limits.keepAliveTimeoutMs / 1000)}\r\n`;
+    this.keepAliveHeader = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.max(1, Math.floor(limits.keepAliveTimeoutMs / 1000))}\r\n`;
     this.#headSince = Date.now();
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.REQUEST, {}, limits.maxHeaderBytes, 0);
@@ -136,6 +138,11 @@ export class ClientConnection implements ResponseOwner {
     socket.on("close", this.#onClose);
   }
 
+  /** The connection ends after the response in flight. */
+  get closing(): boolean {
+    return this.#stopping || (this.#closeWhenAnswered && this.#queue.length <= 1);
+  }
+
   /** Nothing asked and nothing half-received: the connection may be closed without loss. */
   get idle(): boolean {
     return this.#queue.length === 0 && !this.#inMessage;
@@ -143,7 +150,7 @@ export class ClientConnection implements ResponseOwner {
 
   /** Ends the connection after the response in flight; an idle one at once. */
   closeWhenIdle(): void {
-    this.closing = true;
+    this.#stopping = true;
     if (this.idle) this.#endLingering();
   }
 
@@ -174,7 +181,7 @@ export class ClientConnection implements ResponseOwner {
     if (res !== this.#response) return;
     this.#response = null;
     const req = this.#queue.shift()!;
-    if (!res.keepAlive || this.closing) {
+    if (!res.keepAlive || this.#stopping || (this.#closeWhenAnswered && this.#queue.length === 0)) {
       this.#dropQueued();
       this.#endLingering();
       return;
@@ -220,6 +227,9 @@ export class ClientConnection implements ResponseOwner {
 
   readonly #onMessageBegin = (): void => {
     const now = Date.now();
+    // node's parser hands the previous message's target back with trailers: start afresh.
+    this.#url = "";
+    this.#lines = [];
     this.#inMessage = true;
     this.#headSince = now;
     this.#requestSince = now;
@@ -251,6 +261,9 @@ export class ClientConnection implements ResponseOwner {
       this.#url = "";
     }
     this.#headSince = 0;
+    const methodName = METHODS[method];
+    // A method llhttp knows and berth does not: refused (400), never forwarded as another.
+    if (methodName === undefined) return -1;
     let body: RequestBody | null = null;
     if (!upgrade) {
       for (let i = 0; i < headers.length; i += 2) {
@@ -266,7 +279,7 @@ export class ClientConnection implements ResponseOwner {
     }
     const req = new IncomingRequest(
       this.#peer,
-      METHODS[method] ?? "GET",
+      methodName,
       url,
       versionMajor,
       versionMinor,
@@ -289,6 +302,9 @@ export class ClientConnection implements ResponseOwner {
     const req = this.#parsing;
     this.#requestSince = 0;
     this.#inMessage = false;
+    this.#url = "";
+    // Answered before its body was all here (an early answer): the wait for the next starts now.
+    if (this.#queue.length === 0 && this.#response === null) this.#idleSince = Date.now();
     if (req === null) return;
     this.#parsing = null;
     req.complete = true;
@@ -325,17 +341,21 @@ export class ClientConnection implements ResponseOwner {
   /** A parse error or a timeout: the parser is done; answer what can be answered, then close. */
   #broke(code: string): void {
     this.#parserDone = true;
-    this.closing = true;
+    this.#closeWhenAnswered = true;
     this.#updateReading();
     const parsing = this.#parsing;
-    parsing?.body?.destroy(Object.assign(new Error(`request body: ${code}`), { code }));
     const res = this.#response;
     if (parsing !== null && res?.req === parsing) {
-      // The request being answered broke its own framing (its body) or came too slowly.
+      // The request being answered broke its own framing (its body) or came too slowly: the
+      // client's fault, never the instance's. Its attempt ends as answered first, so that the
+      // body's error below cannot read as the upstream's.
       this.#handlers.clientError(code, this.socket, parsing, res);
+      res.writer?.clientClosed();
+      parsing.body?.destroy(Object.assign(new Error(`request body: ${code}`), { code }));
       if (!res.finished) this.socket.destroy();
       return;
     }
+    parsing?.body?.destroy(Object.assign(new Error(`request body: ${code}`), { code }));
     const at = parsing === null ? -1 : this.#queue.indexOf(parsing);
     if (at !== -1) this.#queue.splice(at, 1);
     else if (parsing !== null) {
@@ -361,6 +381,15 @@ export class ClientConnection implements ResponseOwner {
     if (this.#lingering) return;
     this.#lingering = true;
     this.#parserDone = true;
+    this.#parsing?.body?.destroy(new Error("the connection closes"));
+    this.#dropQueued();
+    const handle = this.#handle;
+    if (handle !== null) {
+      // Reads go back to the socket's stream, to be thrown away there: the parser sees no more.
+      this.#parser.unconsume();
+      handle._consumed = false;
+    }
+    this.socket.on("data", discard);
     lingerOn(this.socket);
     this.#updateReading();
   }
@@ -432,10 +461,11 @@ export class ClientConnection implements ResponseOwner {
   readonly #onClose = (): void => {
     const res = this.#response;
     this.#response = null;
+    // The attempt first: a body cut off by the client's going must not read as the upstream's fault.
+    if (res !== null && !res.finished) res.clientClosed();
     for (const req of this.#queue.splice(0)) {
       if (!req.complete) req.body?.destroy(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
     }
-    if (res !== null && !res.finished) res.clientClosed();
     this.#finish();
   };
 
@@ -448,6 +478,8 @@ export class ClientConnection implements ResponseOwner {
     this.#handlers.closed(this);
   }
 }
+
+function discard(): void {}
 
 function advance(connection: ClientConnection): void {
   connection.advance();

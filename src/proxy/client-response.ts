@@ -108,8 +108,9 @@ export class ClientResponse {
       if (first === 0x63 /* c */) {
         if (equalsLower(name, "content-length")) length = true;
         else if (equalsLower(name, "connection")) {
+          // berth decides whether the connection is kept, and says so once, below.
           if (value.toLowerCase().includes("close")) close = true;
-          else continue; // berth decides whether the connection is kept
+          continue;
         }
       } else if (first === 0x64 /* d */ && equalsLower(name, "date")) date = true;
       text += `${name}: ${value}\r\n`;
@@ -139,7 +140,17 @@ export class ClientResponse {
       this.#gather(body);
       this.#gather("\r\n");
     } else this.#gather(body);
-    return this.#partsBytes < GATHER_BYTES || this.flush();
+    // What the socket holds counts too: a stream of small writes to a slow client must pause.
+    // Written now, the answer is the socket's own, and a false one is sure to be followed by 'drain'.
+    const socket = this.#owner.socket;
+    if (
+      this.#partsBytes >= GATHER_BYTES ||
+      socket.writableNeedDrain ||
+      socket.writableLength + this.#partsBytes >= socket.writableHighWaterMark
+    ) {
+      return this.flush();
+    }
+    return true;
   }
 
   #gather(part: string | Buffer): void {

@@ -99,7 +99,7 @@ class Forwarding {
     try {
       const res = this.#res;
       // The client left, or the connection answered it itself (a malformed body).
-      if (next.kind === "cancelled" || res.destroyed) {
+      if (next.kind === "cancelled" || res.destroyed || res.finished) {
         finish(this.#ctx, this.#x, res.headersSent ? res.statusCode : 499, 0);
       } else if (next.kind === "failure") fail(this.#ctx, this.#x, res, next.failure);
       else this.#send(next.target);
@@ -110,7 +110,7 @@ class Forwarding {
 
   #send(target: Target): void {
     const res = this.#res;
-    if (res.destroyed) {
+    if (res.destroyed || res.finished) {
       finish(this.#ctx, this.#x, res.headersSent ? res.statusCode : 499, 0);
       return;
     }

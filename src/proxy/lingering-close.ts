@@ -1,11 +1,12 @@
 // How berth closes a client connection it answered last: send what is left and FIN, then read on
 // and throw away whatever the client still sends until it closes too (nginx's "lingering close").
 // Closing at once with unread bytes in the socket would make the kernel reset the connection, and
-// a reset can destroy the very answer the client has not read yet. A client that neither closes
-// nor stops sending within LINGER_MS is cut off.
+// a reset can destroy the very answer the client has not read yet. A client silent for LINGER_MS,
+// or still sending after LINGER_TOTAL_MS, is cut off (nginx: lingering_timeout, lingering_time).
 import type { Socket } from "node:net";
 
 export const LINGER_MS = 5_000;
+export const LINGER_TOTAL_MS = 30_000;
 
 function cutOff(this: Socket): void {
   this.destroy();
@@ -24,4 +25,6 @@ export function lingerOn(socket: Socket): void {
   socket.setTimeout(LINGER_MS);
   socket.removeAllListeners("timeout");
   socket.once("timeout", cutOff);
+  const total = setTimeout(() => socket.destroy(), LINGER_TOTAL_MS).unref();
+  socket.once("close", () => clearTimeout(total));
 }

@@ -36,11 +36,29 @@ const common = createRequire(import.meta.url)("_http_common") as {
 };
 
 export const HTTPParser = common.HTTPParser;
-/** Method names by llhttp's method number. */
-export const METHODS: readonly string[] = common.methods;
 export const K_ON_HEADERS = HTTPParser.kOnHeaders;
 export const K_ON_HEADERS_COMPLETE = HTTPParser.kOnHeadersComplete;
 export const K_ON_BODY = HTTPParser.kOnBody;
 export const K_ON_MESSAGE_COMPLETE = HTTPParser.kOnMessageComplete;
 export const K_ON_MESSAGE_BEGIN = HTTPParser.kOnMessageBegin;
 export const K_ON_EXECUTE = HTTPParser.kOnExecute;
+
+/**
+ * Method names by llhttp's method number. The numbers are not the positions in node's `methods`
+ * list (QUERY is 46), and node keeps its own table internal: ask the parser once for each name.
+ */
+export const METHODS: readonly string[] = (() => {
+  const names: string[] = [];
+  const parser = new HTTPParser();
+  for (const name of common.methods) {
+    parser.initialize(HTTPParser.REQUEST, {}, 0, 0);
+    parser[K_ON_HEADERS_COMPLETE] = (_major: number, _minor: number, _headers: unknown, method: number) => {
+      names[method] = name;
+      return 0;
+    };
+    const target = name === "CONNECT" ? "example:1" : "/";
+    parser.execute(Buffer.from(`${name} ${target} HTTP/1.1\r\nHost: x\r\n\r\n`, "latin1"));
+  }
+  parser.close();
+  return names;
+})();

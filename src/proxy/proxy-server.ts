@@ -125,6 +125,9 @@ export class ProxyServer {
     const handlers: ConnectionHandlers = {
       request: (req, res) => serveRequest(context, req, res),
       upgrade: (req, socket, head) => {
+        // Out of its ClientConnection: close() must find it to end it.
+        tunnels.add(socket);
+        socket.once("close", () => tunnels.delete(socket));
         if (req.method === "CONNECT") {
           const answer = errorAnswer({
             kind: "not_implemented",
@@ -133,8 +136,6 @@ export class ProxyServer {
           refuseConnection(context, socket, answer, req);
           return;
         }
-        tunnels.add(socket);
-        socket.once("close", () => tunnels.delete(socket));
         void serveUpgrade(context, req, socket, head);
       },
       clientError: (code, socket, req, res) => onClientError(context, code, socket, req, res),

@@ -587,3 +587,61 @@ describe("slow clients", () => {
     assert.ok(!(await seen()).includes("/slowloris"));
   });
 });
+
+describe("the client connection (review findings)", () => {
+  /** Writes the pieces one after another on one connection, `gapMs` apart; reads until closed. */
+  async function rawPieces(pieces: string[], gapMs = 100): Promise<string> {
+    const socket = connect(PORT, "127.0.0.1");
+    let text = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    socket.on("error", () => {});
+    const closed = once(socket, "close");
+    await once(socket, "connect");
+    for (const piece of pieces) {
+      socket.write(piece, "latin1");
+      await new Promise((resolve) => setTimeout(resolve, gapMs));
+    }
+    const timer = setTimeout(() => socket.destroy(), 5_000);
+    await closed;
+    clearTimeout(timer);
+    return text;
+  }
+
+  test("a request after a chunked request with trailers has its own target, not the previous one's", async () => {
+    const text = await rawPieces([
+      "POST /first HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n",
+      "GET /second HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n",
+    ]);
+    assert.match(text, /"url":"\/second"/);
+    assert.doesNotMatch(text, /\/first\/second/);
+  });
+
+  test("a method llhttp knows is forwarded as itself (QUERY), not as GET", async () => {
+    const text = await raw(
+      PORT,
+      "QUERY /q HTTP/1.1\r\nHost: example.test\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+    );
+    assert.match(text, /^HTTP\/1\.1 200 /);
+    assert.match(text, /"method":"QUERY"/);
+  });
+
+  test("after a closing answer, nothing more the client sends is parsed or forwarded", async () => {
+    const length = 1_000_000;
+    const text = await rawPieces(
+      [
+        // /cold is never ready: 503 after the hold (500 ms), with Connection: close, body unread.
+        `POST /cold HTTP/1.1\r\nHost: example.test\r\nContent-Length: ${length}\r\n\r\nabc`,
+        // The rest of the body, then a request berth must never read.
+        `${"x".repeat(length - 3)}GET /after-close HTTP/1.1\r\nHost: example.test\r\n\r\n`,
+      ],
+      900,
+    );
+    assert.match(text, /^HTTP\/1\.1 503 /);
+    assert.equal(text.match(/HTTP\/1\.1 /g)?.length, 1, `one answer only: ${JSON.stringify(text)}`);
+    assert.ok(!(await seen()).includes("/after-close"));
+  });
+});
