@@ -2,6 +2,8 @@
 // in reverse. Wiring only; every decision lives in the components.
 import { relative } from "node:path";
 import type { Config } from "./config/config.js";
+import { EngineClient } from "./docker/engine-client.js";
+import { engineUnreachable } from "./docker/engine-error.js";
 import { systemClock } from "./lib/clock.js";
 import { ReverseProxy } from "./proxy/proxy.js";
 import { describeEvent, eventSubject, isQuiet } from "./supervisor/event-log.js";
@@ -10,8 +12,10 @@ import { LogSink } from "./supervisor/log-sink.js";
 import { PortAllocator } from "./supervisor/port-allocator.js";
 import { RunRecord } from "./supervisor/run-record.js";
 import { CgroupTree } from "./supervisor/runtime/cgroup-tree.js";
+import { DockerRuntime } from "./supervisor/runtime/docker-runtime.js";
 import { ProcessRuntime } from "./supervisor/runtime/process-runtime.js";
 import { ProcessSweeper } from "./supervisor/runtime/process-sweeper.js";
+import { Runtimes } from "./supervisor/runtime/runtimes.js";
 import { ServiceLogs } from "./supervisor/service-logs.js";
 import { Supervisor } from "./supervisor/supervisor.js";
 import { startWatchdog } from "./supervisor/watchdog.js";
@@ -26,6 +30,7 @@ export class Berth {
   readonly #files: ServiceLogs;
   readonly #record: RunRecord;
   readonly #sweeper = new ProcessSweeper();
+  readonly #docker: DockerRuntime;
   #supervisor: Supervisor | undefined;
   #proxy: ReverseProxy | undefined;
   #cgroups: CgroupTree | undefined;
@@ -44,6 +49,18 @@ export class Berth {
     this.#sink = new LogSink({ out: options.out, color: options.color, names });
     this.#files = new ServiceLogs(config);
     this.#record = new RunRecord(config.stateDir, relative(process.cwd(), config.file) || config.file);
+    const adoptable = new Set(
+      config.services
+        .filter((s) => s.container?.adopt)
+        .flatMap((s) => Array.from({ length: s.replicas }, (_, i) => `${s.name}#${i + 1}`)),
+    );
+    this.#docker = new DockerRuntime({
+      connect: () => new EngineClient(),
+      stateDir: config.stateDir,
+      runId: this.#record.runId,
+      adoptable: (instance) => adoptable.has(instance),
+      report: (message) => this.#say(undefined, message),
+    });
   }
 
   start(): Promise<void> {
@@ -66,6 +83,21 @@ export class Berth {
         `stopped ${leftovers} process${leftovers === 1 ? "" : "es"} left running by a previous berth (pid ${previous.pid}, started ${previous.startedAt})`,
       );
     }
+    if (this.config.services.some((s) => s.container)) {
+      // Before any port is handed out: what an earlier berth left may hold one.
+      await this.#docker.recover().catch((error: Error) => {
+        const down = engineUnreachable(error);
+        this.#say(
+          undefined,
+          down
+            ? `${down}; until it answers, image services cannot start and containers an earlier berth left stay where they are`
+            : `looking for containers an earlier berth left: ${error.message}; berth looks again before it starts a container`,
+        );
+      });
+    } else {
+      // Without image services the engine may well be absent: only a leftover is worth a word.
+      this.#docker.recover().catch(() => {});
+    }
     // A signal that came while the state dir was being claimed: start nothing.
     if (this.#stopping) return;
     if (this.config.sites.length > 0) {
@@ -80,10 +112,13 @@ export class Berth {
     }
     const proxy = this.#proxy;
     const supervisor = new Supervisor(this.config, {
-      runtime: new ProcessRuntime({ sweeper: this.#sweeper, cgroups }),
+      runtime: new Runtimes(new ProcessRuntime({ sweeper: this.#sweeper, cgroups }), this.#docker),
       runId: this.#record.runId,
       clock: systemClock,
-      ports: new PortAllocator(),
+      ports: new PortAllocator({
+        inUse: (port) => this.#docker.portInUseMessage(port),
+        adoptionPort: (instance) => this.#docker.adoptionPort(instance),
+      }),
       baseEnv: process.env,
       ...(proxy && { drain: (ref) => proxy.drained(ref.service, ref.instance) }),
       output: (instance, stream, line) => {
@@ -121,6 +156,7 @@ export class Berth {
       }
       // What went to url: upstreams gets as long to finish as the longest drain.
       await this.#proxy?.close(Math.max(0, ...this.config.services.map((s) => s.drainTimeoutMs)));
+      await this.#docker.close();
       await this.#cgroups?.destroy();
       await this.#files.close();
       await this.#record.release();

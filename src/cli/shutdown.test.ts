@@ -53,7 +53,7 @@ test("first signal stops and exits 0 once stopped; the second kills", async () =
   assert.deepEqual(exits, [0]);
 });
 
-test("a third signal ends berth at once by that signal, saying the watchdog kills what is left", () => {
+test("a third signal ends berth at once by that signal, saying the watchdog kills the processes left and the next berth up removes the containers", () => {
   const { berth, written, exits, shutdown } = setup();
   shutdown.signal("SIGINT");
   shutdown.signal("SIGINT");
@@ -61,7 +61,7 @@ test("a third signal ends berth at once by that signal, saying the watchdog kill
   assert.deepEqual(exits, ["SIGINT"], "not exit(): it would wait for a hung worker thread");
   assert.equal(
     written.at(-1),
-    "berth: SIGINT a third time: exiting now; berth's watchdog kills whatever is left\n",
+    "berth: SIGINT a third time: exiting now; berth's watchdog kills the processes left; containers left are removed by the next berth up\n",
   );
   assert.equal(berth.kills, 1);
 });

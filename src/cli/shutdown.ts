@@ -35,8 +35,9 @@ export class Shutdown {
 
   /**
    * SIGINT or SIGTERM. The first stops every service along its ladder and exits once nothing
-   * is left; the second skips the ladders (SIGKILL now); the third exits at once, leaving what
-   * is still running to berth's watchdog, which kills it when berth's pipe to it closes.
+   * is left; the second skips the ladders (SIGKILL now); the third exits at once, leaving the
+   * processes still running to berth's watchdog, which kills them when berth's pipe to it closes,
+   * and its containers to the next `berth up` (the watchdog cannot reach the engine).
    */
   signal(signal: NodeJS.Signals): void {
     this.#signals++;
@@ -48,7 +49,7 @@ export class Shutdown {
       this.#target.kill();
     } else {
       this.#opts.write(
-        `berth: ${signal} a third time: exiting now; berth's watchdog kills whatever is left\n`,
+        `berth: ${signal} a third time: exiting now; berth's watchdog kills the processes left; containers left are removed by the next berth up\n`,
       );
       this.#opts.interrupt(signal);
     }

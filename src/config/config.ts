@@ -36,14 +36,42 @@ export interface LogFileConfig {
   keep: number;
 }
 
+/** How an image service's container is made (`image:` and the keys only it has). */
+export interface ContainerConfig {
+  image: string;
+  /**
+   * The host port on 127.0.0.1 that the service's `port` (inside) is published on: auto (a free
+   * one berth picks) or fixed; none when the service has no port.
+   */
+  publish: PortSpec;
+  /** "/abs/host/path:/inside[:ro]" or "volume-name:/inside[:ro]"; host paths made absolute. */
+  volumes: string[];
+  network?: string;
+  user?: string;
+  /** The engine's init (tini) as PID 1, so signals reach the app. */
+  init: boolean;
+  pull: PullPolicy;
+  /** The user's own labels; berth adds its ownership labels (docker-labels.ts) to them. */
+  labels: Record<string, string>;
+  /** Keep the container after it exited (for inspection) instead of removing it. */
+  keep: boolean;
+  /** On `berth up`, take over a container of an earlier run that is unchanged instead of replacing it. */
+  adopt: boolean;
+}
+
+export type PullPolicy = "never" | "missing";
+
 export interface ServiceConfig {
   name: string;
   /**
    * The program and its arguments, split like a shell would split words but never run
    * through one. `${VAR}` references are still unexpanded here: they are expanded per
-   * Instance, when $PORT is known.
+   * Instance, when $PORT is known. For an image service, the image's command is replaced by
+   * this when it is not empty.
    */
   command: string[];
+  /** Set for an image service: the instance is a container, and `port` is the port inside it. */
+  container?: ContainerConfig;
   /** Absolute. */
   cwd: string;
   env: Record<string, string>;

@@ -6,6 +6,7 @@ import { dirname, resolve } from "node:path";
 import { formatDuration, parseDuration } from "../lib/durations.js";
 import { normalizeCommand, varsAreWellFormed } from "./command.js";
 import type { BackoffConfig, Config, LogFileConfig, PortSpec, ServiceConfig } from "./config.js";
+import { checkServiceKind, imagePort, normalizeContainer } from "./container.js";
 import { error, type PathIssue, type PathSegment } from "./issue.js";
 import { normalizeReady } from "./probe.js";
 import { normalizeProxy } from "./proxy-settings.js";
@@ -68,14 +69,30 @@ export function normalize(
     brokenKeys.set(name, keys);
   }
 
+  // Unknown keys taken for another ("comand" → command): services.<name>.<suggested key>.
+  const suggested = new Set(
+    schemaIssues.flatMap((i) => {
+      const hint =
+        i.at === "key" && i.path[0] === "services" ? /did you mean "([^"]+)"/.exec(i.message) : null;
+      return hint ? [`${String(i.path[1])}.${hint[1]}`] : [];
+    }),
+  );
+
   const names = Object.keys(data.services);
   const services: NormalizedService[] = [];
   for (const name of names) {
     const raw = data.services[name];
     if (brokenServices.has(name) || !isPlainObject(raw)) continue;
     const broken = brokenKeys.get(name) ?? new Set<string>();
+    const at = (...path: PathSegment[]): PathSegment[] => ["services", name, ...path];
+    checkServiceKind(raw, (key) => suggested.has(`${name}.${key}`), at, issues);
     const valid = Object.fromEntries(Object.entries(raw).filter(([k]) => !broken.has(k))) as Service;
-    services.push({ config: normalizeService(name, valid, broken, dir, issues), broken, written: valid });
+    const isImage = Object.hasOwn(raw, "image");
+    services.push({
+      config: normalizeService(name, valid, isImage, broken, dir, issues),
+      broken,
+      written: valid,
+    });
   }
 
   const sites = normalizeSites(data.sites, schemaIssues, issues);
@@ -104,6 +121,7 @@ export function normalize(
 function normalizeService(
   name: string,
   w: Service,
+  isImage: boolean,
   broken: Set<string>,
   dir: string,
   issues: PathIssue[],
@@ -116,8 +134,9 @@ function normalizeService(
     return fallback;
   };
 
-  const port: PortSpec =
-    w.port === undefined
+  const port: PortSpec = isImage
+    ? orDefault("port", imagePort(w, at("port"), issues), { kind: "none" })
+    : w.port === undefined
       ? { kind: "none" }
       : typeof w.port === "string" // the schema let only auto through, in any case
         ? { kind: "auto" }
@@ -126,7 +145,9 @@ function normalizeService(
   let command: string[] = [];
   if (w.command !== undefined)
     command = orDefault("command", normalizeCommand(w.command, at("command"), issues), []);
-  else broken.add("command"); // missing: the schema has said so
+  // Missing (or broken): said already. An image service without one runs its image's command.
+  else if (!isImage) broken.add("command");
+  const container = isImage ? normalizeContainer(w, port, dir, broken, at, issues) : undefined;
 
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(w.env ?? {})) {
@@ -137,6 +158,7 @@ function normalizeService(
   return {
     name,
     command,
+    ...(container && { container }),
     cwd: resolve(dir, w.cwd ?? "."),
     env,
     replicas: w.replicas ?? 1,

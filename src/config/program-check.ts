@@ -18,7 +18,7 @@ export function checkProgramsExist(
   const cwdProblem = directoryProblem(config.cwd);
   const cwdExists = cwdProblem === undefined;
   // Unwritten, cwd is the config file's directory: it exists whenever the file could be read.
-  if (cwdProblem && written.cwd !== undefined)
+  if (cwdProblem && written.cwd !== undefined && !config.container)
     issues.push(warning([...base, "cwd"], `${cwdProblem}; ${LATER}`));
   const pathVar = servicePath(config.env, env, broken);
   // A relative program is looked up in cwd: with no cwd, the warning about cwd says it all.
@@ -31,7 +31,8 @@ export function checkProgramsExist(
       issues.push(warning(path, `${(e as Error).message}; ${LATER}`));
     }
   };
-  if (!broken.has("command")) check(config.command[0], [...base, "command"]);
+  // An image service's command runs inside its container, where berth cannot look.
+  if (!broken.has("command") && !config.container) check(config.command[0], [...base, "command"]);
   if (!broken.has("ready") && config.ready.kind === "exec") {
     check(config.ready.argv[0], [...base, "ready", "exec"]);
   }

@@ -4,6 +4,7 @@
 // so one mistake is reported once, not again as its consequences.
 import { didYouMean } from "../lib/did-you-mean.js";
 import { findCycles } from "./dependency-graph.js";
+import { containerClient } from "./docker-run.js";
 import { referencedVars } from "./expand.js";
 import { error, type PathIssue, type PathSegment, warning } from "./issue.js";
 import type { Normalized, NormalizedService } from "./normalize.js";
@@ -20,6 +21,7 @@ export function checkRules(
   checkPorts(normalized.services, issues);
   for (const service of normalized.services) {
     checkProbeNeedsPort(service, issues);
+    checkDockerRun(service, issues);
     checkEnvCycles(service, issues);
     checkVars(service, env, issues);
     if (checkFiles) checkProgramsExist(service, env, issues);
@@ -55,17 +57,24 @@ function checkDependencies({ services, names }: Normalized, issues: PathIssue[])
   }
 }
 
+/**
+ * Host ports: a command service's fixed port, an image service's fixed publish: (its port: is
+ * inside its own container, so any number of them may use 80).
+ */
 function checkPorts(services: NormalizedService[], issues: PathIssue[]): void {
   const owner = new Map<number, string>();
   for (const { config, broken } of services) {
-    if (broken.has("port") || config.port.kind !== "fixed") continue;
-    const { port } = config.port;
-    const at = ["services", config.name, "port"];
+    const key = config.container ? "publish" : "port";
+    const spec = config.container ? config.container.publish : config.port;
+    if (broken.has(key) || broken.has("port") || spec.kind !== "fixed") continue;
+    const { port } = spec;
+    const at = ["services", config.name, key];
+    const instead = config.container ? "publish: auto" : "port: auto";
     if (!broken.has("replicas") && config.replicas > 1) {
       issues.push(
         error(
           at,
-          `port ${port} is fixed, so ${config.replicas} replicas cannot all listen on it; use port: auto, or replicas: 1`,
+          `port ${port} is fixed, so ${config.replicas} replicas cannot all listen on it; use ${instead}, or replicas: 1`,
         ),
       );
     }
@@ -73,9 +82,25 @@ function checkPorts(services: NormalizedService[], issues: PathIssue[]): void {
     if (first === undefined) owner.set(port, config.name);
     else
       issues.push(
-        error(at, `port ${port} is already used by service ${first}; use another port, or port: auto`),
+        error(at, `port ${port} is already used by service ${first}; use another port, or ${instead}`),
       );
   }
+}
+
+/**
+ * `docker run` under berth is the setup berth replaces: killing the client leaves the container
+ * running with its port taken, and its PID 1 may ignore the stop signal.
+ */
+function checkDockerRun({ config, broken }: NormalizedService, issues: PathIssue[]): void {
+  if (config.container || broken.has("command")) return;
+  const name = containerClient(config.command);
+  if (name === undefined) return;
+  issues.push(
+    warning(
+      ["services", config.name, "command"],
+      `runs a container through the ${name} CLI: stopping the client does not stop the container (it keeps running, with its port taken); use image: instead, and berth runs the container itself (docs/config.md#instead-of-docker-run)`,
+    ),
+  );
 }
 
 function checkProbeNeedsPort({ config, broken }: NormalizedService, issues: PathIssue[]): void {
@@ -129,7 +154,8 @@ function checkVars(
 ) {
   const base = ["services", config.name];
   const hasPort = !broken.has("port") && config.port.kind !== "none";
-  if (hasPort && Object.hasOwn(config.env, "PORT")) {
+  // An image service's env is the container's own: berth sets no PORT in it.
+  if (hasPort && !config.container && Object.hasOwn(config.env, "PORT")) {
     issues.push(
       error(
         [...base, "env", "PORT"],
@@ -157,9 +183,10 @@ function checkVars(
       const inEnv = Object.hasOwn(config.env, name) && name !== envKey;
       if (name === "PORT") {
         if (hasPort || inEnv || broken.has("port")) continue;
-        issues.push(
-          error(path, "uses ${PORT} but the service has no port; add port: auto (or a fixed port)"),
-        );
+        const add = config.container
+          ? "add port: (the port inside the container, like port: 80)"
+          : "add port: auto (or a fixed port)";
+        issues.push(error(path, `uses \${PORT} but the service has no port; ${add}`));
       } else if (!inEnv && env[name] === undefined) {
         issues.push(
           warning(

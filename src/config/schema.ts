@@ -6,6 +6,7 @@
 // Every check has its own message saying what would be valid; zod's defaults never reach users.
 import { z } from "zod";
 import { didYouMean } from "../lib/did-you-mean.js";
+import { imageKey, imageOnlyKeys } from "./container-schema.js";
 import { writtenProxySchema } from "./proxy-schema.js";
 import { duration, expected, type Iss, oneOf, size } from "./schema-parts.js";
 import { normalizeSignal, SIGNAL_NAMES } from "./signal-name.js";
@@ -132,12 +133,17 @@ const portError = expected("a port number from 1 to 65535, or auto");
 export const writtenServiceSchema = z
   .strictObject(
     {
-      command: commandWords,
+      // Optional here: a service needs command: or image: (or both), which normalize.ts checks.
+      command: commandWords.optional(),
+      ...imageKey,
       cwd: z
         .string({ error: expected("a directory path") })
         .min(1, { error: expected("a directory path") })
         .optional()
-        .meta({ description: "Working directory, relative to the config file's directory (the default)." }),
+        .meta({
+          description:
+            "Working directory, relative to the config file's directory (the default). Not for image services.",
+        }),
       env: z
         .record(
           z.string().regex(ENV_NAME, {
@@ -164,7 +170,10 @@ export const writtenServiceSchema = z
           { error: portError },
         )
         .optional()
-        .meta({ description: "The port the service listens on, or auto: a free port given as $PORT." }),
+        .meta({
+          description:
+            "The port the service listens on, or auto: a free port given as $PORT. For an image service, the port inside the container (a number).",
+        }),
       depends_on: z
         .array(z.string({ error: expected("a service name") }), {
           error: expected("a list of service names"),
@@ -192,10 +201,13 @@ export const writtenServiceSchema = z
         "10s",
       ).optional(),
       logs: logs.optional(),
+      ...imageOnlyKeys,
     },
-    { error: expected("a map of settings, with at least command:") },
+    { error: expected("a map of settings, with at least command: or image:") },
   )
-  .meta({ description: "One service: a command berth runs and keeps running." });
+  .meta({
+    description: "One service: a command, or a container of an image, that berth runs and keeps running.",
+  });
 
 export const writtenConfigSchema = z
   .strictObject(

@@ -41,11 +41,11 @@ function checkRouteServices(
     }
     const service = services.find((s) => s.config.name === name);
     if (!service || service.broken.has("port") || service.config.port.kind !== "none") continue;
+    const add = service.config.container
+      ? "add port: (the port its app listens on inside the container, like port: 80)"
+      : "add port: auto (or the port it listens on)";
     issues.push(
-      error(
-        at,
-        `service ${name} has no port, so the proxy cannot reach it; add port: auto (or the port it listens on) to services.${name}`,
-      ),
+      error(at, `service ${name} has no port, so the proxy cannot reach it; ${add} to services.${name}`),
     );
   }
 }

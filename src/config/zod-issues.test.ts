@@ -29,7 +29,7 @@ test("each unknown key is its own issue, at the key, with a suggestion", () => {
       ["services.web.prot", 'unknown key; did you mean "port"?', "key"],
       [
         "services.web.zzz",
-        "unknown key; expected one of: command, cwd, env, replicas, port, depends_on, ready, restart, backoff, stop, drain_timeout, logs",
+        "unknown key; expected one of: command, image, cwd, env, replicas, port, depends_on, ready, restart, backoff, stop, drain_timeout, logs, publish, volumes, network, user, init, pull, labels, keep, adopt",
         "key",
       ],
     ],

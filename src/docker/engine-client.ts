@@ -17,6 +17,7 @@ import type {
   WaitResult,
 } from "./engine-types.js";
 import { type BuildOptions, buildImage } from "./image-build.js";
+import { pullImage } from "./image-pull.js";
 import { jsonLines } from "./json-lines.js";
 import type { LogChunk } from "./log-demuxer.js";
 
@@ -103,8 +104,23 @@ export class EngineClient {
     return { imageId, output: built.output };
   }
 
-  /** Creates the container `name`; resolves with its id. A name in use is an EngineError with status 409. */
-  async createContainer(name: string, body: ContainerCreateBody): Promise<string> {
+  /**
+   * Pulls `ref` from its registry (the tag "latest" when it names none); resolves once the engine
+   * has it, or fails with the engine's own words (an unreachable registry, an unknown image).
+   */
+  async pullImage(ref: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await pullImage(this.#http, ref, { signal: options.signal, timeoutMs: this.#timeoutMs });
+  }
+
+  /**
+   * Creates the container `name`; resolves with its id. A name in use is an EngineError with
+   * status 409. An abort, like a lost answer, leaves it unknown whether the engine made it.
+   */
+  async createContainer(
+    name: string,
+    body: ContainerCreateBody,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<string> {
     const created = await this.#http.json<{ Id: string }>({
       method: "POST",
       path: "/containers/create",
@@ -112,6 +128,7 @@ export class EngineClient {
       json: body,
       action: `creating container ${name}`,
       timeoutMs: this.#timeoutMs,
+      signal: options.signal,
     });
     return created.Id;
   }
@@ -228,10 +245,15 @@ export class EngineClient {
 
   /**
    * Containers, running ones only unless `all`; `labels` keeps those with each label (a value
-   * of true: the label with any value).
+   * of true: the label with any value). `timeoutMs` replaces the client's own limit.
    */
   async listContainers(
-    options: { all?: boolean; labels?: Record<string, string | true>; filters?: Filters } = {},
+    options: {
+      all?: boolean;
+      labels?: Record<string, string | true>;
+      filters?: Filters;
+      timeoutMs?: number;
+    } = {},
   ): Promise<ContainerSummary[]> {
     const filters = withLabels(options.filters, options.labels);
     return this.#http.json<ContainerSummary[]>({
@@ -242,7 +264,7 @@ export class EngineClient {
         filters: Object.keys(filters).length === 0 ? undefined : JSON.stringify(filters),
       },
       action: "listing containers",
-      timeoutMs: this.#timeoutMs,
+      timeoutMs: options.timeoutMs ?? this.#timeoutMs,
     });
   }
 

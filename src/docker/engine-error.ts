@@ -34,7 +34,8 @@ export class EngineConnectionError extends Error {
     readonly failure: ConnectionFailure,
     /** The system error code (ENOENT, ECONNREFUSED, EACCES, ECONNRESET…), when there was one. */
     readonly code: string | undefined,
-    detail: string,
+    /** What happened, without what berth was doing: "the Docker engine is not reachable at …; start …". */
+    readonly detail: string,
   ) {
     super(`${action}: ${detail}`);
   }
@@ -84,4 +85,12 @@ export function isNotFound(error: unknown): boolean {
 /** Whether `error` is the engine saying the request conflicts with the current state (a name in use…). */
 export function isConflict(error: unknown): boolean {
   return error instanceof EngineError && error.statusCode === 409;
+}
+
+/**
+ * For an engine that is not there (nothing listens at its address, or berth may not use its
+ * socket): what happened and what to do, without what berth was doing at the time; else undefined.
+ */
+export function engineUnreachable(error: unknown): string | undefined {
+  return error instanceof EngineConnectionError && error.failure === "unreachable" ? error.detail : undefined;
 }

@@ -2,9 +2,8 @@
 // progress stream: its output passed on, its image id kept, its error thrown as it worded it.
 
 import type { Readable } from "node:stream";
-import { EngineConnectionError, EngineError } from "./engine-error.js";
 import type { EngineHttp } from "./engine-http.js";
-import { jsonLines } from "./json-lines.js";
+import { progressMessages } from "./progress-stream.js";
 
 export interface BuildOptions {
   /** Path of the Dockerfile inside the context; default "Dockerfile". */
@@ -43,27 +42,12 @@ export async function buildImage(
   });
   let output = "";
   let imageId: string | undefined;
-  try {
-    for await (const item of jsonLines(res)) {
-      const message = item as {
-        stream?: string;
-        aux?: { ID?: string };
-        error?: string;
-        errorDetail?: { message?: string };
-      };
-      if (typeof message.stream === "string") {
-        output += message.stream;
-        options.onOutput?.(message.stream);
-      }
-      if (typeof message.aux?.ID === "string") imageId = message.aux.ID;
-      const failure = message.errorDetail?.message ?? message.error;
-      if (failure !== undefined) throw new EngineError(action, undefined, failure.trim());
+  for await (const message of progressMessages(res, action, http.where, options.signal)) {
+    if (typeof message.stream === "string") {
+      output += message.stream;
+      options.onOutput?.(message.stream);
     }
-  } catch (error) {
-    res.destroy();
-    if (options.signal?.aborted) throw options.signal.reason;
-    if (error instanceof EngineError || !(error as NodeJS.ErrnoException).code) throw error;
-    throw EngineConnectionError.fromSocketError(action, http.where, error as NodeJS.ErrnoException, true);
+    if (typeof message.aux?.ID === "string") imageId = message.aux.ID;
   }
   imageId ??= /Successfully built ([0-9a-f]+)/.exec(output)?.[1];
   return { imageId, output };

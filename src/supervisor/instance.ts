@@ -1,4 +1,5 @@
 import type { ServiceConfig } from "../config/config.js";
+import { DEFAULT_PROBE_INTERVAL_MS, DEFAULT_PROBE_TIMEOUT_MS } from "../config/probe.js";
 import type { Clock, Timer } from "../lib/clock.js";
 import { DrainWait } from "./drain-wait.js";
 import type { InstanceRef, SupervisorEventListener } from "./events.js";
@@ -6,7 +7,7 @@ import { ExitHistory } from "./exit-history.js";
 import { describeExit, type ExitStatus } from "./exit-status.js";
 import { HealthCheck } from "./health/health-check.js";
 import { createProbe } from "./health/probe.js";
-import { type LaunchPlan, launchPlan } from "./instance-environment.js";
+import { containerSpec, type LaunchPlan, launchPlan } from "./instance-environment.js";
 import { type Effect, type InstanceState, type LifecycleEvent, transition } from "./lifecycle.js";
 import type { PortAllocator } from "./port-allocator.js";
 import { Backoff, shouldRestart } from "./restart-policy.js";
@@ -75,6 +76,8 @@ export class Instance {
   #ladder: StopLadder | undefined;
   /** A kill asked for while the spawn was still in flight: the ladder starts at SIGKILL. */
   #killRequested = false;
+  /** The spawn in flight: a stop aborts it, so the runtime gives up a slow start. */
+  #spawning: AbortController | undefined;
   #restartTimer: Timer | undefined;
   /** The reason of the last failure to start, while starting keeps failing: said in full once. */
   #startFailure: string | undefined;
@@ -117,6 +120,7 @@ export class Instance {
   stop(): Promise<void> {
     this.#wantUp = false;
     this.#dispatch({ type: "stop" });
+    if (this.#state === "stopping") this.#spawning?.abort(new StartError("stopped while starting"));
     return this.#until(() => this.#state === "exited" || this.#state === "idle");
   }
 
@@ -213,9 +217,15 @@ export class Instance {
     this.#stopStartedAt = undefined;
     this.#ladderStartedAt = undefined;
     this.#runEnded = false;
+    const spawning = new AbortController();
+    this.#spawning = spawning;
     let running: RunningInstance;
     try {
-      this.#port = await deps.ports.portFor(this.name, service.port, this.#port);
+      // A container's port: is inside it; what the proxy reaches is the host port it is published on.
+      const [hostPort, key] = service.container
+        ? ([service.container.publish, "publish"] as const)
+        : ([service.port, "port"] as const);
+      this.#port = await deps.ports.portFor(this.name, hostPort, this.#port, key);
       this.#plan = launchPlan(service, deps.baseEnv, `${deps.runId}/${this.name}`, this.#port);
       const probe = this.#plan.probeArgv;
       if (probe?.[0]) probe[0] = readinessProgram(probe[0], service.cwd, this.#plan.env.PATH);
@@ -230,11 +240,21 @@ export class Instance {
         argv: this.#plan.argv,
         cwd: service.cwd,
         env: this.#plan.env,
+        ...(service.container && { container: containerSpec(service, this.#plan, this.#port) }),
         onOutput: (stream, line) => deps.output(this.name, stream, line),
+        signal: spawning.signal,
       });
+      if (running.port !== undefined) this.#port = running.port;
     } catch (error) {
+      // Given up because a stop came: not a failure to start, just nothing to stop.
+      if (spawning.signal.aborted && this.#state === "stopping") {
+        this.#dispatch({ type: "spawn_failed", restart: false });
+        return;
+      }
       this.#startFailed(`starting ${this.name}: ${(error as Error).message}`);
       return;
+    } finally {
+      this.#spawning = undefined;
     }
     this.#running = running;
     this.#startFailure = undefined;
@@ -327,16 +347,25 @@ export class Instance {
         afterMs: deps.clock.now() - this.#spawnedAt,
       });
     };
-    const probe = createProbe(ready.kind === "exec" ? { ...ready, argv: this.#plan!.probeArgv! } : ready);
-    if (!probe || ready.kind === "none") {
+    const configured = createProbe(
+      ready.kind === "exec" ? { ...ready, argv: this.#plan!.probeArgv! } : ready,
+    );
+    const running = this.#running!;
+    const probe = running.readiness ? running.readiness(configured, ready) : configured;
+    if (!probe) {
       queueMicrotask(markReady);
       return;
     }
+    // ready: none with a probe all the same (a container's HEALTHCHECK): the default timing.
+    const timing =
+      ready.kind === "none"
+        ? { intervalMs: DEFAULT_PROBE_INTERVAL_MS, timeoutMs: DEFAULT_PROBE_TIMEOUT_MS }
+        : ready;
     this.#health = new HealthCheck({
       probe,
       target: { host: "127.0.0.1", port: this.#port, cwd: service.cwd, env: this.#plan!.env },
-      intervalMs: ready.intervalMs,
-      timeoutMs: ready.timeoutMs,
+      intervalMs: timing.intervalMs,
+      timeoutMs: timing.timeoutMs,
       clock: deps.clock,
       onReady: () => {
         this.#stopProbe();

@@ -1,7 +1,17 @@
 import type { PortSpec } from "../config/config.js";
-import { portHolder } from "../lib/port-holder.js";
 import { freePort, isPortFree } from "../lib/ports.js";
+import { portInUseMessage } from "./runtime/port-user.js";
 import { StartError } from "./runtime/runtime.js";
+
+export interface PortAllocatorOptions {
+  /** Words the error for a fixed port someone else holds (port-user.ts names who). */
+  inUse?: (port: number) => Promise<string>;
+  /**
+   * The host port held by the container an earlier berth left for `instance`, which that
+   * instance's start adopts or removes (adopt: true); undefined when there is none.
+   */
+  adoptionPort?: (instance: string) => Promise<number | undefined>;
+}
 
 /**
  * Hands out ports to instances. `auto` ports are remembered so two instances never get
@@ -9,12 +19,27 @@ import { StartError } from "./runtime/runtime.js";
  */
 export class PortAllocator {
   readonly #taken = new Map<number, string>();
+  readonly #inUse: (port: number) => Promise<string>;
+  readonly #adoptionPort: (instance: string) => Promise<number | undefined>;
 
-  async portFor(instance: string, spec: PortSpec, previous: number | undefined): Promise<number | undefined> {
+  constructor(options: PortAllocatorOptions = {}) {
+    this.#inUse = options.inUse ?? ((port) => portInUseMessage(port));
+    this.#adoptionPort = options.adoptionPort ?? (async () => undefined);
+  }
+
+  /** `key` is the config key the port comes from: an image service's host port is its publish:. */
+  async portFor(
+    instance: string,
+    spec: PortSpec,
+    previous: number | undefined,
+    key: "port" | "publish" = "port",
+  ): Promise<number | undefined> {
     if (spec.kind === "none") return undefined;
     if (spec.kind === "fixed") {
-      if (!(await isPortFree(spec.port))) throw new StartError(await inUseMessage(spec.port));
-      return spec.port;
+      if (await isPortFree(spec.port)) return spec.port;
+      // Its own container from an earlier berth holds it: the start adopts that one, or removes it first.
+      if ((await this.#adoptionPort(instance)) === spec.port) return spec.port;
+      throw new StartError(`${await this.#inUse(spec.port)} (or use ${key}: auto)`);
     }
     if (previous !== undefined && this.#taken.get(previous) === instance && (await isPortFree(previous))) {
       return previous;
@@ -28,10 +53,4 @@ export class PortAllocator {
     }
     throw new StartError("could not find a free port on 127.0.0.1");
   }
-}
-
-async function inUseMessage(port: number): Promise<string> {
-  const holder = await portHolder(port);
-  const who = holder ? ` by pid ${holder.pid} (${holder.command})` : "";
-  return `port ${port} is already in use${who}; stop it or choose another port (or port: auto)`;
 }

@@ -232,7 +232,7 @@ services:
     assert.ok(took < 1000, `berth took ${took.toFixed(0)} ms to exit after the third SIGINT`);
     assert.match(
       berth.output,
-      /^berth: SIGINT a third time: exiting now; berth's watchdog kills whatever is left$/m,
+      /^berth: SIGINT a third time: exiting now; berth's watchdog kills the processes left; containers left are removed by the next berth up$/m,
     );
     await eventually(() => !isAlive(pid), `instance ${pid} is gone`, 3000);
     await eventually(() => !isAlive(watchdogPid), `watchdog ${watchdogPid} ends after berth`, 3000);

@@ -8,17 +8,21 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
+import { removeContainerIfPresent } from "../../src/docker/containers.js";
 import { EngineClient } from "../../src/docker/engine-client.js";
-import { EngineConnectionError, isNotFound } from "../../src/docker/engine-error.js";
+import { EngineConnectionError } from "../../src/docker/engine-error.js";
 import { type TarEntry, writeTar } from "../../src/docker/tar.js";
 import { FIXTURES } from "./berth-process.js";
 
 export const IMAGES = join(FIXTURES, "images");
 const BUSYBOX = "/bin/busybox";
-/** Every container a test creates carries it, so a stray one is easy to find: `docker ps -a -f label=berth.test`. */
-export const TEST_LABEL = "berth.test";
+/**
+ * Every container a test creates carries it, so a stray one is easy to find:
+ * `docker ps -a -f label=berth-test`. Not under "berth.": those names are berth's own.
+ */
+export const TEST_LABEL = "berth-test";
 /** One value per test, for that test's cleanup. */
-export const CASE_LABEL = "berth.test.case";
+export const CASE_LABEL = "berth-test.case";
 
 export type DockerCheck = { available: true; engine: EngineClient } | { available: false; reason: string };
 
@@ -99,15 +103,7 @@ export async function removeContainers(
   labels: Record<string, string>,
 ): Promise<string[]> {
   const found = await engine.listContainers({ all: true, labels });
-  await Promise.all(
-    found.map((c) =>
-      engine.removeContainer(c.Id, { force: true, volumes: true }).catch((error: unknown) => {
-        // Already gone, or going (AutoRemove): both are what was wanted.
-        if (isNotFound(error) || /already in progress/.test(String(error))) return;
-        throw error;
-      }),
-    ),
-  );
+  await Promise.all(found.map((c) => removeContainerIfPresent(engine, c.Id)));
   return found.map((c) => c.Id);
 }
 
@@ -143,7 +139,8 @@ async function buildOnce(engine: EngineClient, name: string): Promise<string> {
     ...filesOf(dir, ""),
     { type: "file", path: "busybox", content: busybox, mode: 0o755 },
   ];
-  const hash = createHash("sha256");
+  // The image's label is part of what it is built from: a renamed label builds it again.
+  const hash = createHash("sha256").update(`label ${TEST_LABEL}\n`);
   for (const entry of entries) {
     hash.update(`${entry.type} ${entry.path} ${entry.mode ?? ""}\n`);
     if (entry.type === "file") hash.update(entry.content);
