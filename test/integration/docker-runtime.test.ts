@@ -189,10 +189,14 @@ services:
       await containerReady(berth, "web#1");
       await containerReady(berth, "web#2");
       assert.equal((await projectContainers(engine, dir)).length, 2);
+      const signalledAt = performance.now();
       berth.signal("SIGINT");
       await berth.waitFor(berthSays("web#1", "stopped by SIGTERM after "));
       await berth.waitFor(berthSays("web#2", "stopped by SIGTERM after "));
       assert.deepEqual(await berth.waitForExit(), { code: 0, signal: null });
+      // Within the ladder's timeout (5s): SIGTERM, passed on by the init, ends httpd at once.
+      const took = performance.now() - signalledAt;
+      assert.ok(took < 5_000, `berth exited ${took.toFixed(0)} ms after Ctrl-C (stop timeout: 5s)`);
       assert.deepEqual(await projectContainers(engine, dir), []);
       assert.deepEqual(
         await engine.listContainers({ all: true, labels: { [CASE_LABEL]: labels[CASE_LABEL]! } }),
