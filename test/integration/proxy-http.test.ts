@@ -604,6 +604,8 @@ describe("the client connection (review findings)", () => {
       socket.write(piece, "latin1");
       await new Promise((resolve) => setTimeout(resolve, gapMs));
     }
+    // Done sending: berth, lingering after its last answer, closes once it sees this.
+    socket.end();
     const timer = setTimeout(() => socket.destroy(), 5_000);
     await closed;
     clearTimeout(timer);
@@ -643,5 +645,26 @@ describe("the client connection (review findings)", () => {
     assert.match(text, /^HTTP\/1\.1 503 /);
     assert.equal(text.match(/HTTP\/1\.1 /g)?.length, 1, `one answer only: ${JSON.stringify(text)}`);
     assert.ok(!(await seen()).includes("/after-close"));
+  });
+
+  test("a client's malformed request body does not take the instance out of rotation", async () => {
+    await rawPieces(
+      [
+        "POST /pair/bad-body HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+        "zz\r\n",
+      ],
+      300,
+    );
+    // At once, before a probe could bring a marked-down instance back.
+    const ids = await Promise.all(
+      [0, 1, 2, 3].map(async (i) => {
+        const reply = await send(PORT, `/pair/after-bad-body-${i}`);
+        assert.equal(reply.status, 200);
+        return values(received(reply).rawHeaders, "x-request-id")[0]!;
+      }),
+    );
+    const instances = new Set<string>();
+    for (const id of ids) instances.add((await accessLog.line(id)).split(" ").at(-3)!);
+    assert.deepEqual([...instances].sort(), ["pair#1", "pair#2"]);
   });
 });
