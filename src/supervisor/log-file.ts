@@ -90,8 +90,15 @@ export class RotatingLogFile {
   #enqueue(entry: string): void {
     this.#queue.push(entry);
     this.#queuedBytes += Buffer.byteLength(entry);
+    this.#startWriting();
+  }
+
+  #startWriting(): void {
     this.#writing ??= this.#drain().finally(() => {
       this.#writing = undefined;
+      // A line queued after the drain's last look but before this ran found it still writing:
+      // without this it would wait for the next line (or be lost at close).
+      if (this.#queue.length > 0) this.#startWriting();
     });
   }
 
