@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { freePort } from "../../src/lib/ports.js";
 import { BerthProcess, berthSays, writeConfig } from "../support/berth-process.js";
 import { buildTestImage, dockerTest } from "../support/docker.js";
-import { containerReady, projectContainers, yamlLabels } from "../support/docker-berth.js";
+import { containerReady, projectContainers, webSiteYaml, yamlLabels } from "../support/docker-berth.js";
 import { send } from "../support/http-client.js";
 
 /** Runs `body` with a berth on `yaml`; it and any berth `body` starts again in the same directory are stopped after. */
@@ -56,19 +56,7 @@ dockerTest(
   async ({ engine, labels }) => {
     const image = await buildTestImage(engine, "echo-httpd");
     const [site, publish] = [await freePort(), await freePort()];
-    const yaml = `
-services:
-  web:
-    image: ${image}
-    port: 80
-    publish: ${publish}
-    labels: ${yamlLabels(labels)}
-sites:
-  - listen: "127.0.0.1:${site}"
-    routes:
-      - path: /
-        service: web
-`;
+    const yaml = webSiteYaml(image, labels, site, `publish: ${publish}`);
     await withConfig(yaml, async (up, dir) => {
       const first = up();
       const old = await containerReady(first, "web#1");

@@ -12,7 +12,7 @@ import type { EngineEvent } from "../../src/docker/engine-types.js";
 import { freePort } from "../../src/lib/ports.js";
 import { berthSays, instanceSays, withBerth } from "../support/berth-process.js";
 import { buildTestImage, CASE_LABEL, dockerTest, until } from "../support/docker.js";
-import { containerReady, projectContainers, yamlLabels } from "../support/docker-berth.js";
+import { containerReady, projectContainers, webSiteYaml, yamlLabels } from "../support/docker-berth.js";
 import { type Reply, send, values } from "../support/http-client.js";
 
 /** The CGI's lines (`HTTP_X_FORWARDED_FOR=127.0.0.1`) as a map. */
@@ -31,18 +31,7 @@ dockerTest(
   async ({ engine, labels }) => {
     const image = await buildTestImage(engine, "echo-httpd");
     const site = await freePort();
-    const yaml = `
-services:
-  web:
-    image: ${image}
-    port: 80
-    labels: ${yamlLabels(labels)}
-sites:
-  - listen: "127.0.0.1:${site}"
-    routes:
-      - path: /
-        service: web
-`;
+    const yaml = webSiteYaml(image, labels, site);
     await withBerth(yaml, async (berth, dir) => {
       const { id, port } = await containerReady(berth, "web#1");
 
@@ -88,18 +77,7 @@ async function endedFromOutside(
 ): Promise<void> {
   const image = await buildTestImage(engine, "echo-httpd");
   const site = await freePort();
-  const yaml = `
-services:
-  web:
-    image: ${image}
-    port: 80
-    labels: ${yamlLabels(labels)}
-sites:
-  - listen: "127.0.0.1:${site}"
-    routes:
-      - path: /
-        service: web
-`;
+  const yaml = webSiteYaml(image, labels, site);
   await withBerth(yaml, async (berth) => {
     const first = await containerReady(berth, "web#1");
     // One request at a time, so at most one is in flight when the container dies: a response

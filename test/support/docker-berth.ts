@@ -39,3 +39,19 @@ export function yamlLabels(labels: Record<string, string>): string {
 export function projectContainers(engine: EngineClient, dir: string): Promise<ContainerSummary[]> {
   return engine.listContainers({ all: true, labels: { [LABEL.project]: projectId(join(dir, ".berth")) } });
 }
+
+/** berth.yaml with one image service `web` (port 80 inside) behind a site on 127.0.0.1:`site`. */
+export function webSiteYaml(image: string, labels: Record<string, string>, site: number, extra = ""): string {
+  return `
+services:
+  web:
+    image: ${image}
+    port: 80
+    labels: ${yamlLabels(labels)}${extra ? `\n    ${extra}` : ""}
+sites:
+  - listen: "127.0.0.1:${site}"
+    routes:
+      - path: /
+        service: web
+`;
+}
